@@ -1,0 +1,27 @@
+# Two commands: `make run` (start everything) and `make test` (the whole suite).
+# Both create .venv and install on first use. With a MySQL URL in DATABASE_URL or
+# CART_SHARD_URLS the MySQL driver is installed too (it needs libmariadb-dev).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+REQUIREMENTS := $(if $(findstring mysql,$(DATABASE_URL)$(CART_SHARD_URLS)),requirements.txt,requirements/base.txt)
+STAMP := $(VENV)/.installed-$(subst /,-,$(REQUIREMENTS))
+
+.PHONY: run test lint install
+
+run: $(STAMP)
+	$(VENV)/bin/python scripts/run.py
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+install: $(STAMP)
+
+$(STAMP): $(REQUIREMENTS) requirements/base.txt requirements/mysql.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -r $(REQUIREMENTS)
+	touch $@

@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from catalog.models import Item, Sku, Stock
+from pricing.models import Price
+
+
+class SkuInline(admin.TabularInline):
+    model = Sku
+    extra = 0
+    fields = ("sku_id", "attributes", "active")
+    show_change_link = True
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ("item_id", "title", "category", "active", "updated_at")
+    list_filter = ("active", "category")
+    search_fields = ("title", "=item_id")
+    inlines = [SkuInline]
+
+
+class StockInline(admin.StackedInline):
+    model = Stock
+    can_delete = False
+
+
+class PriceInline(admin.StackedInline):
+    model = Price
+    can_delete = False
+
+
+@admin.register(Sku)
+class SkuAdmin(admin.ModelAdmin):
+    list_display = ("sku_id", "item", "attributes", "active")
+    list_filter = ("active",)
+    list_select_related = ("item",)
+    search_fields = ("=sku_id", "=item__item_id", "item__title")
+    raw_id_fields = ("item",)
+    inlines = [PriceInline, StockInline]
+
+
+@admin.register(Stock)
+class StockAdmin(admin.ModelAdmin):
+    list_display = ("sku", "quantity", "updated_at")
+    list_select_related = ("sku",)
+    search_fields = ("=sku__sku_id",)
+    raw_id_fields = ("sku",)

@@ -1,0 +1,12 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("cart_service")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+# Under threaded servers, @shared_task in a worker thread would otherwise bind to a
+# fresh default app pointing at amqp://localhost instead of this one.
+app.set_default()

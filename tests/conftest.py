@@ -1,0 +1,26 @@
+import pytest
+from django.conf import settings
+
+from ops.redis_client import get_redis
+
+db_all = pytest.mark.django_db(databases="__all__")
+db_all_tx = pytest.mark.django_db(databases="__all__", transaction=True)
+
+
+SHARDS_ON_MYSQL = settings.DATABASES["cart_00"]["ENGINE"] == "django.db.backends.mysql"
+needs_mysql = pytest.mark.skipif(not SHARDS_ON_MYSQL, reason="needs the cart shards on MySQL/MariaDB")
+
+
+@pytest.fixture(autouse=True)
+def _clean_redis():
+    """Each test starts with no keys under this run's prefix and leaves none behind."""
+    client = get_redis()
+
+    def wipe():
+        keys = list(client.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+
+    wipe()
+    yield client
+    wipe()
