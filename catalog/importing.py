@@ -5,15 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from catalog.ids import MAX_ID
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """An integer that must be a JSON number: no "2", no true, no 2.0."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+from core.api.fields import StrictIntegerField
 
 
 class DecimalStringField(serializers.RegexField):

@@ -1,10 +1,22 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.views import api_not_found
 from ops import views as ops_views
+
+api_v1 = [
+    path("auth/", include("accounts.api.urls")),
+    path("", include("cart.api.urls")),
+    path("", include("catalog.api.urls")),
+]
 
 urlpatterns = [
     path("healthz", ops_views.healthz, name="healthz"),
     path("readyz", ops_views.readyz, name="readyz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
 ]

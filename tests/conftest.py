@@ -24,3 +24,17 @@ def _clean_redis():
     wipe()
     yield client
     wipe()
+
+
+@pytest.fixture
+def api(db):
+    from tests.api_client import ApiClient
+
+    return ApiClient()
+
+
+@pytest.fixture
+def other_api(db):
+    from tests.api_client import ApiClient
+
+    return ApiClient()

@@ -30,13 +30,17 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "django_celery_beat",
+    "core",
     "ops",
+    "accounts",
     "catalog",
     "pricing",
     "cart",
 ]
 
 MIDDLEWARE = [
+    "core.middleware.BodySizeLimitMiddleware",
+    "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +67,13 @@ TEMPLATES = [
             ],
         },
     },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -155,11 +166,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
 }
@@ -189,3 +204,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Cart engine ------------------------------------------------------------------------
+
+# Write-behind retries: a failed batch is retried after 2 s, 8 s and 32 s, then dead-lettered.
+CART_PERSIST_RETRY_BASE_MS = env_int("CART_PERSIST_RETRY_BASE_MS", 2000)
+# Run the persistence consumer inside each Celery worker (see cart/consumer.py).
+CART_PERSIST_CONSUMER = env_bool("CART_PERSIST_CONSUMER", True)
+# Tombstones stay this long so a late message cannot resurrect a removed line.
+CART_TOMBSTONE_RETENTION_HOURS = env_int("CART_TOMBSTONE_RETENTION_HOURS", 24)
+# How long a cold-cart loader holds the per-user mutex at most (a dead holder frees it then).
+CART_LOAD_LOCK_MS = env_int("CART_LOAD_LOCK_MS", 5000)
+# Idempotency-Key records live this long (API.md: 24 hours).
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# SKU display data (title, attributes, price, stock hint) cached for cart reads.
+SKU_INFO_LOCAL_TTL_SECONDS = env_int("SKU_INFO_LOCAL_TTL_SECONDS", 10)
+SKU_INFO_REDIS_TTL_SECONDS = env_int("SKU_INFO_REDIS_TTL_SECONDS", 600)
+DEFAULT_CURRENCY = "USD"

@@ -1,0 +1,68 @@
+from django.contrib.auth import logout
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.services import IssuedToken, token_issue, token_revoke, user_register
+from core.api.fields import StrictSerializer
+
+
+class CredentialsIn(StrictSerializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+TokenOut = inline_serializer(
+    "TokenOut",
+    {
+        "user_id": serializers.IntegerField(),
+        "token": serializers.CharField(),
+        "expires_at": serializers.DateTimeField(allow_null=True),
+    },
+)
+
+
+def _render(issued: IssuedToken) -> dict:
+    return {
+        "user_id": issued.user_id,
+        "token": issued.token,
+        "expires_at": issued.expires_at.isoformat().replace("+00:00", "Z") if issued.expires_at else None,
+    }
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=CredentialsIn, responses={201: TokenOut}, summary="Create an account and a token")
+    def post(self, request):
+        data = CredentialsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(_render(user_register(**data.validated_data)), status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=CredentialsIn, responses={200: TokenOut}, summary="Log in and get a token for this device")
+    def post(self, request):
+        data = CredentialsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(_render(token_issue(**data.validated_data)))
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Revoke the token this request carries (or end the browser session)",
+    )
+    def post(self, request):
+        if request.auth is not None:
+            token_revoke(token=request.auth)
+        else:
+            logout(request)  # a browser session
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,57 @@
+"""Accounts: sign-up and per-device API tokens."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from knox.models import AuthToken
+
+from accounts.authentication import forget_token
+from core.errors import InvalidInput
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    user_id: int
+    token: str
+    expires_at: datetime | None
+
+
+def _issue(user) -> IssuedToken:
+    instance, token = AuthToken.objects.create(user=user)
+    return IssuedToken(user_id=user.pk, token=token, expires_at=instance.expiry)
+
+
+def user_register(*, username: str, password: str) -> IssuedToken:
+    """Create a shopper account and its first token. Raises InvalidInput naming the field."""
+    users = get_user_model()
+    candidate = users(username=username)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise InvalidInput({"password": list(exc.messages)}) from None
+    if users.objects.filter(username__iexact=username).exists():
+        raise InvalidInput({"username": ["That username is taken."]})
+    try:
+        with transaction.atomic():
+            user = users.objects.create_user(username=username, password=password)
+    except IntegrityError:
+        raise InvalidInput({"username": ["That username is taken."]}) from None
+    return _issue(user)
+
+
+def token_issue(*, username: str, password: str) -> IssuedToken:
+    """Log in with a password and return a new token for this device."""
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise InvalidInput({"non_field_errors": ["Wrong username or password."]})
+    return _issue(user)
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    """Make a token stop working at once, here and in every process."""
+    AuthToken.objects.filter(token_key=token.token_key, digest=token.digest).delete()
+    forget_token(token.token_key)

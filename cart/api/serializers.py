@@ -1,0 +1,87 @@
+"""Request bodies of the cart API. Strict: JSON numbers for numbers, no unknown fields."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from cart.lines import line_id
+from cart.services import MergePolicy
+from catalog.ids import MAX_ID
+from core.api.fields import IdField, StrictBooleanField, StrictIntegerField, StrictSerializer
+
+MAX_QUANTITY = 999
+
+
+class AddLineIn(StrictSerializer):
+    item_id = IdField()
+    sku_id = IdField()
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, default=1)
+
+
+class UpdateLineIn(StrictSerializer):
+    quantity = StrictIntegerField(min_value=0, max_value=MAX_QUANTITY, required=False)
+    delta = StrictIntegerField(min_value=-MAX_QUANTITY, max_value=MAX_QUANTITY, required=False)
+    checked = StrictBooleanField(required=False)
+    acknowledge_price = StrictBooleanField(required=False)
+
+    def validate_delta(self, value):
+        if value == 0:
+            raise serializers.ValidationError("Must not be 0.")
+        return value
+
+    def validate(self, data):
+        if not data:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Send at least one of quantity, delta, checked, acknowledge_price."]}
+            )
+        if "quantity" in data and "delta" in data:
+            raise serializers.ValidationError({"delta": ["Send quantity or delta, not both."]})
+        if data.get("acknowledge_price") is False:
+            raise serializers.ValidationError({"acknowledge_price": ["Only true is meaningful."]})
+        return data
+
+
+class LineIdField(serializers.CharField):
+    """A line id ``"<item_id>:<sku_id>"`` with both ids in range."""
+
+    default_error_messages = {"invalid": 'Must be a line id "<item_id>:<sku_id>".'}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        parsed = parse_line_id(data)
+        if parsed is None:
+            self.fail("invalid")
+        return line_id(*parsed)
+
+
+def parse_line_id(value: str) -> tuple[int, int] | None:
+    item, sep, sku = value.partition(":")
+    if not sep or not (item.isdigit() and sku.isdigit()) or len(item) > 19 or len(sku) > 19:
+        return None
+    item_id, sku_id = int(item), int(sku)
+    if not (1 <= item_id <= MAX_ID and 1 <= sku_id <= MAX_ID):
+        return None
+    return item_id, sku_id
+
+
+class SelectionIn(StrictSerializer):
+    checked = StrictBooleanField()
+    ids = serializers.ListField(child=LineIdField(), required=False, max_length=settings.CART_MAX_LINES * 10)
+
+
+class MergeLineIn(StrictSerializer):
+    item_id = IdField()
+    sku_id = IdField()
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY)
+    checked = StrictBooleanField(required=False)
+
+
+class MergeIn(StrictSerializer):
+    items = MergeLineIn(many=True, allow_empty=True, max_length=settings.CART_MAX_LINES)
+    policy = serializers.ChoiceField(choices=[p.value for p in MergePolicy], required=False, default="max")
+
+    def validate_items(self, items):
+        ids = [line_id(i["item_id"], i["sku_id"]) for i in items]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Each line may appear once.")
+        return items

@@ -1,0 +1,141 @@
+"""Cart endpoints: parse, call one service, render. Nothing else."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cart import selectors, services
+from cart.api import schemas
+from cart.api.conditions import etag, expected_version, not_modified, respond_once
+from cart.api.presenters import cart_json, changed_line_json, raw_cart_json
+from cart.api.serializers import AddLineIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
+from core.errors import InvalidInput
+
+IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Cart version, e.g. "17"')
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="≤ 255 characters")
+
+
+def _parse(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _line_path(line_id: str) -> tuple[int, int]:
+    parsed = parse_line_id(line_id)
+    if parsed is None:
+        raise InvalidInput({"id": ['Must be a line id "<item_id>:<sku_id>" of positive 64-bit integers.']})
+    return parsed
+
+
+def _with_etag(response: Response, version: int) -> Response:
+    response["ETag"] = etag(version)
+    return response
+
+
+def _line_body(change: services.LineChange) -> dict:
+    if change.removed:
+        return {"removed": True, "cart_version": change.cart_version}
+    body = {**changed_line_json(change.line), "cart_version": change.cart_version}
+    if change.capped:
+        body["capped"] = True
+    return body
+
+
+class CartView(APIView):
+    @extend_schema(responses={200: schemas.CartOut, 304: None}, summary="The caller's cart")
+    def get(self, request):
+        cart = selectors.cart_get(user_id=request.user.pk)
+        if not_modified(request, cart.version):
+            return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), cart.version)
+        return _with_etag(Response(cart_json(cart)), cart.version)
+
+
+class CartItemsView(APIView):
+    @extend_schema(
+        request=AddLineIn,
+        responses={200: schemas.LineOut},
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        summary="Add a SKU to the cart",
+    )
+    def post(self, request):
+        data = _parse(AddLineIn, request)
+
+        def add():
+            change = services.cart_add_line(user_id=request.user.pk, expected_version=expected_version(request), **data)
+            return status.HTTP_200_OK, _line_body(change)
+
+        response = respond_once(request, add)
+        return _with_etag(response, response.data["cart_version"]) if response.status_code == 200 else response
+
+
+class CartItemView(APIView):
+    @extend_schema(
+        request=UpdateLineIn,
+        responses={200: schemas.LineOut},
+        parameters=[IF_MATCH],
+        summary="Change quantity, checked flag or acknowledge a price change",
+    )
+    def patch(self, request, line_id: str):
+        item_id, sku_id = _line_path(line_id)
+        data = _parse(UpdateLineIn, request)
+        change = services.cart_update_line(
+            user_id=request.user.pk, item_id=item_id, sku_id=sku_id, expected_version=expected_version(request), **data
+        )
+        return _with_etag(Response(_line_body(change)), change.cart_version)
+
+    @extend_schema(responses={204: None}, parameters=[IF_MATCH], summary="Remove a line (idempotent)")
+    def delete(self, request, line_id: str):
+        item_id, sku_id = _line_path(line_id)
+        change = services.cart_remove_line(
+            user_id=request.user.pk, item_id=item_id, sku_id=sku_id, expected_version=expected_version(request)
+        )
+        return _with_etag(Response(status=status.HTTP_204_NO_CONTENT), change.cart_version)
+
+
+class SelectionView(APIView):
+    @extend_schema(
+        request=SelectionIn,
+        responses={200: schemas.CartOut},
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        summary="Check or uncheck every line or the listed ones",
+    )
+    def post(self, request):
+        data = _parse(SelectionIn, request)
+
+        def select():
+            cart = services.cart_select(
+                user_id=request.user.pk,
+                checked=data["checked"],
+                ids=data.get("ids"),
+                expected_version=expected_version(request),
+            )
+            return status.HTTP_200_OK, raw_cart_json(user_id=request.user.pk, raw=cart)
+
+        return respond_once(request, select)
+
+
+class MergeView(APIView):
+    @extend_schema(
+        request=MergeIn,
+        responses={200: schemas.MergeOut},
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        summary="Merge a guest cart into the caller's cart",
+    )
+    def post(self, request):
+        data = _parse(MergeIn, request)
+
+        def merge():
+            result = services.cart_merge(
+                user_id=request.user.pk,
+                entries=[services.MergeEntry(**item) for item in data["items"]],
+                policy=services.MergePolicy(data["policy"]),
+                expected_version=expected_version(request),
+            )
+            body = raw_cart_json(user_id=request.user.pk, raw=result.cart)
+            body["merged"] = [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged]
+            body["skipped"] = result.skipped
+            return status.HTTP_200_OK, body
+
+        return respond_once(request, merge)

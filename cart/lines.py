@@ -1,0 +1,83 @@
+"""A cart line as the cart engine passes it around, and its compact Redis form."""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from cart.models import LineStatus
+
+_STATUS = {s.value for s in LineStatus}
+
+
+def line_id(item_id: int, sku_id: int) -> str:
+    return f"{item_id}:{sku_id}"
+
+
+def ms_to_datetime(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def datetime_to_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    item_id: int
+    sku_id: int
+    quantity: int
+    checked: bool
+    status: str
+    price_at_add: Decimal | None
+    currency: str
+    added_at_ms: int
+    updated_at_ms: int
+    version: int
+
+    @property
+    def id(self) -> str:
+        return line_id(self.item_id, self.sku_id)
+
+    @property
+    def added_at(self) -> datetime:
+        return ms_to_datetime(self.added_at_ms)
+
+    @property
+    def updated_at(self) -> datetime:
+        return ms_to_datetime(self.updated_at_ms)
+
+    @classmethod
+    def from_redis(cls, field: str | bytes, raw: str | bytes | dict) -> "CartLine":
+        """Decode a hash field ``"<item_id>:<sku_id>"`` and its compact JSON value."""
+        if isinstance(field, bytes):
+            field = field.decode()
+        item_id, sku_id = field.split(":")
+        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        price = data.get("p")
+        return cls(
+            item_id=int(item_id),
+            sku_id=int(sku_id),
+            quantity=int(data["q"]),
+            checked=bool(data.get("c", 1)),
+            status=data.get("s") if data.get("s") in _STATUS else LineStatus.UNKNOWN.value,
+            price_at_add=Decimal(price) if price not in (None, "") else None,
+            currency=data.get("cu") or "",
+            added_at_ms=int(data["a"]),
+            updated_at_ms=int(data.get("t", data["a"])),
+            version=int(data.get("v", 0)),
+        )
+
+    def to_redis(self) -> str:
+        data = {
+            "q": self.quantity,
+            "c": int(self.checked),
+            "s": self.status,
+            "a": self.added_at_ms,
+            "t": self.updated_at_ms,
+            "v": self.version,
+        }
+        if self.price_at_add is not None:
+            data["p"] = str(self.price_at_add)
+            data["cu"] = self.currency
+        return json.dumps(data, separators=(",", ":"))

@@ -1,0 +1,70 @@
+"""Cache-aside loading of a cold cart, one loader per user at a time."""
+
+import secrets
+import time
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from cart import keys
+from cart.lines import CartLine, datetime_to_ms
+from cart.models import Cart, CartItem
+from cart.store import CartStore
+from core.errors import CartUnavailable
+from ops import metrics
+
+
+def cart_read_persisted(*, user_id: int) -> tuple[int, list[CartLine]]:
+    """Return ``(version, lines)`` of the cart as its shard holds it. Two queries."""
+    version = Cart.objects.for_user(user_id).values_list("version", flat=True).first() or 0
+    rows = CartItem.objects.for_user(user_id).filter(deleted=False)
+    lines = [
+        CartLine(
+            item_id=row.item_id,
+            sku_id=row.sku_id,
+            quantity=row.quantity,
+            checked=row.checked,
+            status=row.status,
+            price_at_add=row.price_at_add,
+            currency=row.currency,
+            added_at_ms=datetime_to_ms(row.create_time),
+            updated_at_ms=datetime_to_ms(row.update_time),
+            version=row.version,
+        )
+        for row in rows
+    ]
+    return max([version, *(line.version for line in lines)]), lines
+
+
+def cart_ensure_loaded(*, user_id: int, store: CartStore) -> None:
+    """Make sure the cart is in Redis, loading it from its shard if needed.
+
+    Concurrent callers for one cold cart do not all hit MySQL: one takes the per-user
+    mutex (``SET NX PX`` with an owner token) and loads; the others wait and re-check.
+    The mutex expires after ``CART_LOAD_LOCK_MS``, so a loader that died frees it.
+    Raises ``CartUnavailable`` when the shard cannot be read or the wait runs out.
+    """
+    lock = keys.lock_key(user_id)
+    token = secrets.token_hex(16)
+    lock_ms = settings.CART_LOAD_LOCK_MS
+    deadline = time.monotonic() + lock_ms / 1000 + 1
+    pause = 0.002
+    while True:
+        if store.try_lock(lock, token, lock_ms):
+            try:
+                if not store.is_loaded(user_id):
+                    try:
+                        version, lines = cart_read_persisted(user_id=user_id)
+                    except DatabaseError as exc:
+                        raise CartUnavailable() from exc
+                    store.fill(user_id, version=version, lines=lines)
+                    metrics.CART_LOADS.inc()
+            finally:
+                store.unlock(lock, token)
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        if store.is_loaded(user_id):
+            return
+        if time.monotonic() > deadline:
+            raise CartUnavailable()

@@ -1,0 +1,375 @@
+"""Write-behind: from the persistence stream in Redis to the user shards in MySQL.
+
+Every mutation script appends the absolute state of the lines it changed, with the new
+cart version, to a Redis stream in the same atomic call. Consumers (a Celery worker
+bootstep, see ``cart.consumer``) read it through a consumer group in batches, collapse
+the batch to the newest state per line, and write each shard with one multi-row upsert
+that applies a row only when its version is newer. So a message may arrive twice, late
+or out of order and MySQL ends up the same.
+
+Failures: a shard that fails leaves its messages pending in the group; they are claimed
+again after a backoff (2 s, 8 s, 32 s by default) and after the fourth failed attempt
+become dead letters in ``default`` that staff replay from admin.
+"""
+
+import json
+import logging
+import os
+import socket
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connections, transaction
+
+from cart import keys
+from cart.lines import ms_to_datetime
+from cart.models import DeadLetter
+from config.sharding import shard_for_user
+from ops import metrics
+from ops.redis_client import get_redis
+
+logger = logging.getLogger(__name__)
+
+GROUP = "persist"
+# One first try plus three retries; the fourth failure makes a dead letter.
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class LineState:
+    """The absolute state of one line at one cart version, as persisted."""
+
+    user_id: int
+    item_id: int
+    sku_id: int
+    quantity: int
+    checked: bool
+    status: str
+    price_at_add: Decimal | None
+    currency: str
+    added_at_ms: int
+    updated_at_ms: int
+    version: int
+    deleted: bool
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.user_id, self.item_id, self.sku_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    entry_id: str
+    user_id: int
+    version: int
+    changed_at_ms: int
+    lines: tuple[LineState, ...]
+
+    def as_payload(self) -> dict:
+        """The message as stored in a dead letter (and read back by ``decode_payload``)."""
+        return {
+            "u": self.user_id,
+            "v": self.version,
+            "ts": self.changed_at_ms,
+            "l": [
+                {
+                    "i": str(s.item_id),
+                    "k": str(s.sku_id),
+                    "q": s.quantity,
+                    "c": int(s.checked),
+                    "s": s.status,
+                    "p": None if s.price_at_add is None else str(s.price_at_add),
+                    "cu": s.currency,
+                    "a": s.added_at_ms,
+                    "t": s.updated_at_ms,
+                    "d": int(s.deleted),
+                }
+                for s in self.lines
+            ],
+        }
+
+
+def decode_payload(entry_id: str, payload: dict) -> Message:
+    user_id, version = int(payload["u"]), int(payload["v"])
+    lines = payload["l"]
+    if isinstance(lines, str | bytes):
+        lines = json.loads(lines)
+    states = tuple(
+        LineState(
+            user_id=user_id,
+            item_id=int(raw["i"]),
+            sku_id=int(raw["k"]),
+            quantity=int(raw.get("q") or 0),
+            checked=bool(raw.get("c", 1)),
+            status=raw.get("s") or "unknown",
+            price_at_add=Decimal(raw["p"]) if raw.get("p") not in (None, "") else None,
+            currency=raw.get("cu") or "",
+            added_at_ms=int(raw.get("a") or raw["t"]),
+            updated_at_ms=int(raw["t"]),
+            version=version,
+            deleted=bool(raw.get("d")),
+        )
+        for raw in lines
+    )
+    return Message(entry_id=entry_id, user_id=user_id, version=version, changed_at_ms=int(payload["ts"]), lines=states)
+
+
+def _decode_entry(entry_id: bytes | str, fields: dict) -> Message:
+    entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    payload = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
+    return decode_payload(entry_id, payload)
+
+
+# --- the upsert ---------------------------------------------------------------------
+# One statement per table per batch. The version guard is in SQL, so concurrent
+# consumers and replays never need a read-modify-write in Python.
+
+_LINE_COLUMNS = (
+    "user_id",
+    "item_id",
+    "sku_id",
+    "quantity",
+    "checked",
+    "price_at_add",
+    "currency",
+    "status",
+    "version",
+    "deleted",
+    "create_time",
+    "update_time",
+)
+_GUARDED = ("quantity", "checked", "price_at_add", "currency", "status", "deleted", "create_time", "update_time")
+
+
+def _line_upsert_sql(vendor: str, rows: int) -> str:
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(_LINE_COLUMNS)) + ")"] * rows)
+    head = f"INSERT INTO cart_item ({', '.join(_LINE_COLUMNS)}) VALUES {placeholders}"
+    if vendor == "mysql":
+        # MySQL assigns left to right and later expressions see earlier results, so
+        # `version` must come last or the guard would compare against the new value.
+        sets = ", ".join(f"{c} = IF(VALUES(version) > version, VALUES({c}), {c})" for c in _GUARDED)
+        return f"{head} ON DUPLICATE KEY UPDATE {sets}, version = GREATEST(version, VALUES(version))"
+    sets = ", ".join(f"{c} = excluded.{c}" for c in (*_GUARDED, "version"))
+    return (
+        f"{head} ON CONFLICT (user_id, item_id, sku_id) DO UPDATE SET {sets} WHERE excluded.version > cart_item.version"
+    )
+
+
+def _cart_upsert_sql(vendor: str, rows: int) -> str:
+    head = f"INSERT INTO cart (user_id, version, update_time) VALUES {', '.join(['(%s, %s, %s)'] * rows)}"
+    if vendor == "mysql":
+        return (
+            f"{head} ON DUPLICATE KEY UPDATE update_time = IF(VALUES(version) > version, VALUES(update_time), "
+            "update_time), version = GREATEST(version, VALUES(version))"
+        )
+    return (
+        f"{head} ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, "
+        "update_time = excluded.update_time WHERE excluded.version > cart.version"
+    )
+
+
+def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[int, int]]) -> None:
+    """Upsert line states and cart headers ``{user_id: (version, changed_at_ms)}`` on one shard.
+
+    One transaction, two statements, whatever the number of lines. Rows older than
+    what the shard holds are left alone.
+    """
+    connection = connections[alias]
+    adapt = connection.ops.adapt_datetimefield_value
+    newest: dict[tuple[int, int, int], LineState] = {}
+    for state in states:
+        if state.key not in newest or state.version > newest[state.key].version:
+            newest[state.key] = state
+    line_params: list = []
+    for s in newest.values():
+        line_params += [
+            s.user_id,
+            s.item_id,
+            s.sku_id,
+            s.quantity,
+            s.checked,
+            None if s.price_at_add is None else str(s.price_at_add),
+            s.currency,
+            s.status,
+            s.version,
+            s.deleted,
+            adapt(ms_to_datetime(s.added_at_ms)),
+            adapt(ms_to_datetime(s.updated_at_ms)),
+        ]
+    header_params: list = []
+    for user_id, (version, changed_at_ms) in headers.items():
+        header_params += [user_id, version, adapt(ms_to_datetime(changed_at_ms))]
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        if newest:
+            cursor.execute(_line_upsert_sql(connection.vendor, len(newest)), line_params)
+        if headers:
+            cursor.execute(_cart_upsert_sql(connection.vendor, len(headers)), header_params)
+
+
+def write_messages(alias: str, messages: list[Message]) -> None:
+    """Persist a batch of messages that all belong to shard ``alias``."""
+    headers: dict[int, tuple[int, int]] = {}
+    for m in messages:
+        if m.user_id not in headers or m.version > headers[m.user_id][0]:
+            headers[m.user_id] = (m.version, m.changed_at_ms)
+    write_states(alias, [s for m in messages for s in m.lines], headers)
+
+
+# --- the consumer -------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    read: int = 0
+    written: int = 0
+    retried: int = 0
+    dead_lettered: int = 0
+    failed_shards: set[str] = field(default_factory=set)
+
+    def add(self, other: "DrainReport") -> None:
+        self.read += other.read
+        self.written += other.written
+        self.retried += other.retried
+        self.dead_lettered += other.dead_lettered
+        self.failed_shards |= other.failed_shards
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def ensure_group(client: redis.Redis, stream: str) -> None:
+    try:
+        # From id 0, not "$": messages written before the group existed must not be skipped.
+        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _backoff_ms(deliveries: int) -> int:
+    return settings.CART_PERSIST_RETRY_BASE_MS * 4 ** (deliveries - 1)
+
+
+def _dead_letter(messages: list[Message], alias: str, error: str, attempts: int) -> None:
+    DeadLetter.objects.bulk_create(
+        [
+            DeadLetter(
+                user_id=m.user_id,
+                shard=alias,
+                version=m.version,
+                payload=m.as_payload(),
+                error=error,
+                attempts=attempts,
+            )
+            for m in messages
+        ]
+    )
+    metrics.DEAD_LETTERS.inc(len(messages))
+    logger.error(
+        "dead-lettered %d persistence messages for %s after %d attempts: %s", len(messages), alias, attempts, error
+    )
+
+
+def _process(client: redis.Redis, stream: str, entries: list, attempts: dict[str, int]) -> DrainReport:
+    """Write ``entries`` shard by shard; ack what committed or was dead-lettered."""
+    report = DrainReport(read=len(entries))
+    by_shard: dict[str, list[Message]] = defaultdict(list)
+    done: list[str] = []
+    for entry_id, fields in entries:
+        if not fields:  # deleted while pending
+            done.append(entry_id.decode() if isinstance(entry_id, bytes) else entry_id)
+            continue
+        message = _decode_entry(entry_id, fields)
+        by_shard[shard_for_user(message.user_id)].append(message)
+    now_ms = time.time() * 1000
+    for alias, messages in by_shard.items():
+        try:
+            write_messages(alias, messages)
+        except DatabaseError as exc:
+            report.failed_shards.add(alias)
+            error = f"{type(exc).__name__}: {exc}"
+            exhausted = [m for m in messages if attempts.get(m.entry_id, 1) >= MAX_ATTEMPTS]
+            if exhausted:
+                try:
+                    _dead_letter(exhausted, alias, error, MAX_ATTEMPTS)
+                except DatabaseError:
+                    logger.exception("could not record dead letters; they stay pending")
+                    continue
+                done += [m.entry_id for m in exhausted]
+                report.dead_lettered += len(exhausted)
+            metrics.PERSIST_MESSAGES.labels("failed").inc(len(messages) - len(exhausted))
+            logger.warning("persisting %d messages to %s failed: %s", len(messages), alias, error)
+            continue
+        done += [m.entry_id for m in messages]
+        report.written += len(messages)
+        metrics.PERSIST_MESSAGES.labels("written").inc(len(messages))
+        for m in messages:
+            metrics.PERSIST_LAG.observe(max(now_ms - m.changed_at_ms, 0) / 1000)
+    if done:
+        # Acked entries are deleted at once: the stream holds only what is not yet in MySQL.
+        pipe = client.pipeline(transaction=False)
+        pipe.xack(stream, GROUP, *done)
+        pipe.xdel(stream, *done)
+        pipe.execute()
+    return report
+
+
+def _retry_pending(client: redis.Redis, stream: str, consumer: str, count: int) -> DrainReport:
+    """Claim messages whose last delivery failed (or whose consumer died) once their backoff passed."""
+    pending = client.xpending_range(stream, GROUP, min="-", max="+", count=count, idle=_backoff_ms(1))
+    due = [p for p in pending if p["time_since_delivered"] >= _backoff_ms(p["times_delivered"])]
+    if not due:
+        return DrainReport()
+    claimed = client.xclaim(
+        stream, GROUP, consumer, min_idle_time=_backoff_ms(1), message_ids=[p["message_id"] for p in due]
+    )
+    attempts = {
+        (p["message_id"].decode() if isinstance(p["message_id"], bytes) else p["message_id"]): p["times_delivered"] + 1
+        for p in due
+    }
+    report = _process(client, stream, claimed, attempts)
+    report.retried = len(claimed)
+    return report
+
+
+def persistence_drain(
+    *, consumer: str | None = None, count: int = 500, block_ms: int | None = None, client: redis.Redis | None = None
+) -> DrainReport:
+    """Persist one batch of new messages per stream and retry what is due. Idempotent.
+
+    ``block_ms`` waits that long for new messages when there are none (the consumer
+    loop); tests and the drain task pass None to return at once.
+    """
+    client = client or get_redis()
+    consumer = consumer or consumer_name()
+    report = DrainReport()
+    for stream in keys.log_keys():
+        ensure_group(client, stream)
+        report.add(_retry_pending(client, stream, consumer, count))
+        response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+        for _, entries in response or []:
+            report.add(_process(client, stream, entries, {}))
+    return report
+
+
+def persistence_drain_all(*, consumer: str | None = None, max_seconds: float = 30.0) -> DrainReport:
+    """Drain until no new message is left (or ``max_seconds`` passed). For tests and operators."""
+    report = DrainReport()
+    deadline = time.monotonic() + max_seconds
+    while time.monotonic() < deadline:
+        batch = persistence_drain(consumer=consumer)
+        report.add(batch)
+        if batch.read == 0:
+            break
+    return report
+
+
+def persistence_backlog(client: redis.Redis | None = None) -> int:
+    """Messages in the streams that are not yet in MySQL (new or pending)."""
+    client = client or get_redis()
+    return sum(client.xlen(stream) for stream in keys.log_keys())

@@ -1,0 +1,78 @@
+-- Prelude of every cart mutation (prepended at load time).
+--
+-- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index (same hash slot).
+-- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms.
+-- The script's own arguments start at ARGV[4].
+--
+-- Replies are JSON: {"err": code, ...} or the script's result with "version".
+
+local cart_key, log_key, dirty_key = KEYS[1], KEYS[2], KEYS[3]
+local user_id, expected, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
+
+local function reply(t)
+  return cjson.encode(t)
+end
+
+-- A cart that is not loaded has no _v. Refuse to write it: a partial hash must never
+-- pass for a whole cart. The caller loads it from MySQL and tries again.
+local current = redis.call('HGET', cart_key, '_v')
+if not current then
+  return reply({err = 'not_loaded'})
+end
+if expected ~= '' and expected ~= current then
+  return reply({err = 'version_mismatch', current_version = tonumber(current)})
+end
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- Versions follow the clock in milliseconds and step by one within a millisecond, so a
+-- cart reloaded from MySQL after Redis lost it (loaded at max(db version, now)) never
+-- shows a version lower than one already served.
+local version = math.max(tonumber(current) + 1, now)
+
+local function line_count()
+  return redis.call('HLEN', cart_key) - 1
+end
+
+local function get_line(field)
+  local raw = redis.call('HGET', cart_key, field)
+  if raw then
+    return cjson.decode(raw)
+  end
+  return nil
+end
+
+local function split_id(field)
+  local sep = string.find(field, ':', 1, true)
+  return string.sub(field, 1, sep - 1), string.sub(field, sep + 1)
+end
+
+-- Apply changes ({field, line} or {field, false} for a removal), bump the version and
+-- append the absolute state of every changed line to the persistence stream, all in
+-- this one atomic call: there is no second write that could be lost.
+local function commit(changes)
+  local message = {}
+  for n, change in ipairs(changes) do
+    local field, line = change[1], change[2]
+    local item_id, sku_id = split_id(field)
+    if line then
+      line.v = version
+      line.t = now
+      redis.call('HSET', cart_key, field, cjson.encode(line))
+      message[n] = {i = item_id, k = sku_id, q = line.q, c = line.c, s = line.s, p = line.p, cu = line.cu,
+                    a = line.a, t = now, d = 0}
+    else
+      redis.call('HDEL', cart_key, field)
+      message[n] = {i = item_id, k = sku_id, q = 0, c = 0, s = 'unknown', a = now, t = now, d = 1}
+    end
+  end
+  redis.call('HSET', cart_key, '_v', version)
+  redis.call('PEXPIRE', cart_key, ttl_ms)
+  redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'ts', now, 'l', cjson.encode(message))
+  redis.call('ZADD', dirty_key, now, user_id)
+end
+
+-- Flat HGETALL of the cart, for scripts that reply with the whole cart.
+local function whole_cart()
+  return redis.call('HGETALL', cart_key)
+end

@@ -1,0 +1,20 @@
+-- Load a cart read from MySQL into an empty key. Never overwrites a loaded cart.
+-- KEYS[1] cart hash. ARGV[1] version stored in MySQL, ARGV[2] TTL in ms,
+-- ARGV[3..] field, value pairs of the lines.
+-- Replies with the version the cart now has, or 0 when it was already loaded.
+local cart_key = KEYS[1]
+if redis.call('HEXISTS', cart_key, '_v') == 1 then
+  return 0
+end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+-- MySQL may lag behind versions Redis served before it lost the cart; the clock does not.
+local version = math.max(tonumber(ARGV[1]), now)
+-- Drop any partial leftovers (a hash without _v is never a cart).
+redis.call('DEL', cart_key)
+for n = 3, #ARGV, 2 do
+  redis.call('HSET', cart_key, ARGV[n], ARGV[n + 1])
+end
+redis.call('HSET', cart_key, '_v', version)
+redis.call('PEXPIRE', cart_key, tonumber(ARGV[2]))
+return version

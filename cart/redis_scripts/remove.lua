@@ -1,0 +1,8 @@
+-- Remove a line. Removing a line that is not there changes nothing (no new version).
+-- ARGV[4] field.
+local field = ARGV[4]
+if redis.call('HEXISTS', cart_key, field) == 0 then
+  return reply({version = tonumber(current), removed = false})
+end
+commit({{field, false}})
+return reply({version = version, removed = true})

@@ -1,0 +1,99 @@
+"""Reads of the cart. ``cart_get`` builds the one ``CartView`` that the API, the pages
+and checkout all use."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+from cart.lines import CartLine
+from cart.loading import cart_ensure_loaded
+from cart.models import LineStatus
+from cart.store import CartStore, RawCart
+from catalog.cache import SkuInfo, sku_info_many
+from pricing.money import quantize
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    line: CartLine
+    info: SkuInfo | None
+
+    @property
+    def status(self) -> str:
+        return self.line.status
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        return self.info.price if self.info else None
+
+    @property
+    def price_change(self) -> Decimal | None:
+        if self.unit_price is None or self.line.price_at_add is None:
+            return None
+        return self.unit_price - self.line.price_at_add
+
+    @property
+    def counts_in_subtotal(self) -> bool:
+        return self.line.checked and self.status == LineStatus.AVAILABLE and self.unit_price is not None
+
+
+@dataclass(frozen=True, slots=True)
+class CartSummary:
+    lines: int
+    quantity: int
+    checked_lines: int
+    checked_quantity: int
+    checked_subtotal: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    user_id: int
+    version: int
+    items: list[LineView]
+    summary: CartSummary
+
+
+def _summarize(items: list[LineView]) -> CartSummary:
+    checked = [v for v in items if v.line.checked]
+    counted = [v for v in items if v.counts_in_subtotal]
+    currencies = {v.info.currency for v in counted if v.info and v.info.currency}
+    return CartSummary(
+        lines=len(items),
+        quantity=sum(v.line.quantity for v in items),
+        checked_lines=len(checked),
+        checked_quantity=sum(v.line.quantity for v in checked),
+        checked_subtotal=quantize(sum((v.unit_price * v.line.quantity for v in counted), Decimal(0))),
+        currency=currencies.pop() if len(currencies) == 1 else settings.DEFAULT_CURRENCY,
+    )
+
+
+def cart_view_from_raw(*, user_id: int, raw: RawCart) -> CartView:
+    """Dress raw lines with their SKU data; newest first."""
+    infos = sku_info_many(line.sku_id for line in raw.lines)
+    lines = sorted(raw.lines, key=lambda line: (line.added_at_ms, line.item_id, line.sku_id), reverse=True)
+    items = [LineView(line=line, info=infos.get(line.sku_id)) for line in lines]
+    return CartView(user_id=user_id, version=raw.version, items=items, summary=_summarize(items))
+
+
+def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
+    """Return the cart's lines and version from Redis, loading a cold cart first.
+
+    Warm: one Redis round trip.
+    """
+    store = store or CartStore()
+    raw = store.read(user_id)
+    if raw is None:
+        cart_ensure_loaded(user_id=user_id, store=store)
+        raw = store.read(user_id)
+    if raw is None:  # evicted between load and read: vanishingly rare; load once more
+        cart_ensure_loaded(user_id=user_id, store=store)
+        raw = store.read(user_id) or RawCart(version=0, lines=[])
+    return raw
+
+
+def cart_get(*, user_id: int, store: CartStore | None = None) -> CartView:
+    """Return the whole cart as shoppers see it."""
+    return cart_view_from_raw(user_id=user_id, raw=cart_get_raw(user_id=user_id, store=store))

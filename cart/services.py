@@ -1,0 +1,219 @@
+"""Every operation that changes a cart. Each is one Lua script call in Redis; the script
+also appends the change to the persistence stream, so nothing here talks to MySQL."""
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.conf import settings
+
+from cart.lines import CartLine, line_id
+from cart.loading import cart_ensure_loaded
+from cart.store import CartStore, NotLoaded, RawCart
+from catalog.cache import sku_info_many
+from core.errors import CartFull, LineNotFound, VersionMismatch
+from ops import metrics
+
+_ERRORS = {"cart_full": CartFull, "line_not_found": LineNotFound}
+
+
+class MergePolicy(StrEnum):
+    MAX = "max"  # the larger of the two quantities
+    SUM = "sum"  # both added up, capped at the maximum
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    """What a single-line operation did: the line as it is now, or that it went away."""
+
+    cart_version: int
+    line: CartLine | None = None
+    removed: bool = False
+    capped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MergeEntry:
+    item_id: int
+    sku_id: int
+    quantity: int
+    checked: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    id: str
+    action: str  # added | raised | kept
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    cart: RawCart
+    merged: list[MergeOutcome]
+    skipped: list[str]
+
+
+def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list, store: CartStore):
+    """Run a mutation script, loading the cart first if Redis does not have it."""
+    try:
+        reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
+    except NotLoaded:
+        cart_ensure_loaded(user_id=user_id, store=store)
+        reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
+    error = reply.get("err")
+    metrics.CART_OPERATIONS.labels(name, error or "ok").inc()
+    if error == "version_mismatch":
+        raise VersionMismatch(current_version=reply["current_version"])
+    if error:
+        raise _ERRORS[error]()
+    return reply, cart
+
+
+def _line_change(reply: dict, field: str) -> LineChange:
+    if reply.get("removed"):
+        return LineChange(cart_version=reply["version"], removed=True)
+    return LineChange(
+        cart_version=reply["version"], line=CartLine.from_redis(field, reply["line"]), capped=bool(reply.get("capped"))
+    )
+
+
+def cart_add_line(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    quantity: int = 1,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Add ``quantity`` of a SKU; an existing line grows, capped at the maximum quantity.
+
+    Does not consult the catalog: the line starts as ``unknown`` and is checked
+    asynchronously. Raises ``CartFull`` when a new line would exceed the line limit,
+    ``VersionMismatch`` when ``expected_version`` is stale.
+    """
+    field = line_id(item_id, sku_id)
+    reply, _ = _mutate(
+        "add",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[field, quantity, settings.CART_MAX_LINES, settings.CART_MAX_QUANTITY],
+    )
+    return _line_change(reply, field)
+
+
+def cart_update_line(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    quantity: int | None = None,
+    delta: int | None = None,
+    checked: bool | None = None,
+    acknowledge_price: bool = False,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Change one line atomically: absolute quantity or delta (clamped to 0..max), checked,
+    or acknowledge the current price. A resulting quantity of 0 removes the line.
+
+    Raises ``LineNotFound`` when the line is not in this user's cart.
+    """
+    field = line_id(item_id, sku_id)
+    price, currency = "", ""
+    if acknowledge_price:
+        info = sku_info_many([sku_id]).get(sku_id)
+        if info is not None and info.price is not None:
+            price, currency = str(info.price), info.currency
+    reply, _ = _mutate(
+        "patch",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[
+            field,
+            "" if quantity is None else quantity,
+            "" if delta is None else delta,
+            "" if checked is None else int(checked),
+            price,
+            currency,
+            settings.CART_MAX_QUANTITY,
+        ],
+    )
+    return _line_change(reply, field)
+
+
+def cart_remove_line(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Remove a line; removing a line that is not there is not an error and changes nothing."""
+    reply, _ = _mutate(
+        "remove",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[line_id(item_id, sku_id)],
+    )
+    return LineChange(cart_version=reply["version"], removed=reply["removed"])
+
+
+def cart_select(
+    *,
+    user_id: int,
+    checked: bool,
+    ids: list[str] | None = None,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> RawCart:
+    """Check or uncheck every line, or those in ``ids``; unknown ids are ignored.
+
+    One script call whatever the number of lines; returns the whole cart.
+    """
+    _, cart = _mutate(
+        "select",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[int(checked), "" if ids is None else json.dumps(ids)],
+    )
+    return cart
+
+
+def cart_merge(
+    *,
+    user_id: int,
+    entries: list[MergeEntry],
+    policy: MergePolicy = MergePolicy.MAX,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> MergeResult:
+    """Merge lines into the cart in one atomic script call.
+
+    Existing lines follow ``policy``; new lines are added in the given order while the
+    cart has room, the rest come back in ``skipped``. Never raises ``CartFull``.
+    """
+    payload = []
+    for entry in entries:
+        item = {"f": line_id(entry.item_id, entry.sku_id), "q": entry.quantity}
+        if entry.checked is not None:
+            item["c"] = int(entry.checked)
+        payload.append(item)
+    reply, cart = _mutate(
+        "merge",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[str(policy), json.dumps(payload), settings.CART_MAX_LINES, settings.CART_MAX_QUANTITY],
+    )
+    return MergeResult(
+        cart=cart,
+        merged=[MergeOutcome(id=m["id"], action=m["action"], quantity=m["quantity"]) for m in reply["merged"]],
+        skipped=list(reply["skipped"]),
+    )

@@ -1,0 +1,124 @@
+"""The cart's Redis layout and its scripts: the only module that talks to Redis for carts.
+
+One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → compact JSON of
+the line (``CartLine.to_redis``), field ``_v`` → the cart version. Every mutation is one
+Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a restart
+wiped the script cache).
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import redis
+from django.conf import settings
+
+from cart import keys
+from cart.lines import CartLine
+from ops.redis_client import get_redis
+
+SCRIPTS_DIR = Path(__file__).with_name("redis_scripts")
+MUTATIONS = ("add", "patch", "remove", "select", "merge")
+
+
+class NotLoaded(Exception):
+    """The cart is not in Redis; load it from its shard and try again."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawCart:
+    version: int
+    lines: list[CartLine]
+
+
+def _decode_hash(flat_or_dict) -> RawCart | None:
+    items = (
+        flat_or_dict.items()
+        if isinstance(flat_or_dict, dict)
+        else zip(flat_or_dict[::2], flat_or_dict[1::2], strict=True)
+    )
+    version = None
+    lines = []
+    for field, value in items:
+        if field in (b"_v", "_v"):
+            version = int(value)
+        else:
+            lines.append(CartLine.from_redis(field, value))
+    if version is None:
+        return None
+    return RawCart(version=version, lines=lines)
+
+
+@cache
+def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
+    prelude = (SCRIPTS_DIR / "_mutation.lua").read_text()
+    scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
+    for name in ("fill", "unlock"):
+        scripts[name] = client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
+    return scripts
+
+
+class CartStore:
+    """Reads and scripted writes of carts in Redis. No business rules live here."""
+
+    def __init__(self, client: redis.Redis | None = None):
+        self.client = client or get_redis()
+        self.scripts = _scripts(self.client)
+
+    @property
+    def ttl_ms(self) -> int:
+        return settings.CART_TTL_SECONDS * 1000
+
+    # --- reads ----------------------------------------------------------------------
+
+    def read(self, user_id: int) -> RawCart | None:
+        """Return the cart, or None when it is not loaded. One round trip (read + TTL refresh)."""
+        key = keys.cart_key(user_id)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(key)
+        pipe.pexpire(key, self.ttl_ms)
+        flat, _ = pipe.execute()
+        return _decode_hash(flat)
+
+    def is_loaded(self, user_id: int) -> bool:
+        return bool(self.client.hexists(keys.cart_key(user_id), "_v"))
+
+    # --- loading --------------------------------------------------------------------
+
+    def fill(self, user_id: int, *, version: int, lines: list[CartLine]) -> int:
+        """Load a cart read from MySQL unless one is already there; return its version or 0."""
+        args: list = [version, self.ttl_ms]
+        for line in lines:
+            args += [line.id, line.to_redis()]
+        return int(self.scripts["fill"](keys=[keys.cart_key(user_id)], args=args))
+
+    # --- mutations ------------------------------------------------------------------
+
+    def mutate(
+        self, name: str, *, user_id: int, expected_version: int | None, args: list
+    ) -> tuple[dict, RawCart | None]:
+        """Run mutation script ``name``; return its JSON reply and, for scripts that send it, the whole cart.
+
+        Raises ``NotLoaded`` when the cart is not in Redis. Other refusals (``cart_full``,
+        ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
+        """
+        script_keys = [keys.cart_key(user_id), keys.log_key(user_id), keys.dirty_key(user_id)]
+        expected = "" if expected_version is None else str(expected_version)
+        raw = self.scripts[name](keys=script_keys, args=[user_id, expected, self.ttl_ms, *args])
+        cart = None
+        if isinstance(raw, list):
+            raw, flat = raw[0], raw[1:]
+            cart = _decode_hash(flat)
+        reply = json.loads(raw)
+        if reply.get("err") == "not_loaded":
+            raise NotLoaded(user_id)
+        return reply, cart
+
+    # --- locks ----------------------------------------------------------------------
+
+    def try_lock(self, key: str, token: str, ttl_ms: int) -> bool:
+        return bool(self.client.set(key, token, nx=True, px=ttl_ms))
+
+    def unlock(self, key: str, token: str) -> bool:
+        return bool(self.scripts["unlock"](keys=[key], args=[token]))

@@ -1,0 +1,74 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from catalog.selectors import Product, products_dress, products_queryset
+from core.api.fields import IdField
+
+
+class ProductOut(serializers.Serializer):
+    """OpenAPI shape of a product (rendering is ``product_json``)."""
+
+    item_id = serializers.IntegerField()
+    title = serializers.CharField()
+    active = serializers.BooleanField()
+    skus = inline_serializer(
+        "ProductSku",
+        {
+            "sku_id": serializers.IntegerField(),
+            "attributes": serializers.DictField(child=serializers.CharField()),
+            "price": serializers.CharField(allow_null=True),
+            "currency": serializers.CharField(allow_null=True),
+            "stock": serializers.IntegerField(allow_null=True),
+            "active": serializers.BooleanField(),
+        },
+        many=True,
+    )
+
+
+def product_json(product: Product) -> dict:
+    return {
+        "item_id": product.item.item_id,
+        "title": product.item.title,
+        "active": product.item.active,
+        "skus": [
+            {
+                "sku_id": s.sku.sku_id,
+                "attributes": s.sku.attributes,
+                "price": str(s.price.amount) if s.price else None,
+                "currency": s.price.currency if s.price else None,
+                "stock": s.stock,
+                "active": s.sku.active,
+            }
+            for s in product.skus
+        ],
+    }
+
+
+class ProductListView(ListAPIView):
+    permission_classes = [AllowAny]
+    queryset = products_queryset()
+    serializer_class = ProductOut
+
+    @extend_schema(summary="Products, paginated")
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([product_json(p) for p in products_dress(page)])
+
+
+class ProductDetailView(GenericAPIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: ProductOut}, summary="One product")
+    def get(self, request, item_id: str):
+        try:
+            item_id = IdField().to_internal_value(int(item_id))
+        except (ValueError, serializers.ValidationError):
+            raise Http404 from None
+        item = products_queryset().filter(item_id=item_id).first()
+        if item is None:
+            raise Http404
+        return Response(product_json(products_dress([item])[0]))

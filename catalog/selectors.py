@@ -1,0 +1,46 @@
+"""Reads of the catalog for product pages and the products API."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from catalog.models import Item, Sku
+from pricing.money import Money
+from pricing.selectors import price_effective_many
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSku:
+    sku: Sku
+    price: Money | None
+    stock: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    item: Item
+    skus: list[ProductSku]
+
+
+def products_queryset() -> QuerySet[Item]:
+    return Item.objects.order_by("item_id").prefetch_related(
+        Prefetch("skus", queryset=Sku.objects.select_related("stock").order_by("sku_id"))
+    )
+
+
+def products_dress(items: list[Item]) -> list[Product]:
+    """Attach current prices and stock to a page of items: a fixed number of queries."""
+    skus = [sku for item in items for sku in item.skus.all()]
+    prices = price_effective_many(sku_ids=[s.sku_id for s in skus])
+    return [
+        Product(
+            item=item,
+            skus=[
+                ProductSku(
+                    sku=sku, price=prices.get(sku.sku_id), stock=getattr(getattr(sku, "stock", None), "quantity", None)
+                )
+                for sku in item.skus.all()
+            ],
+        )
+        for item in items
+    ]

@@ -1,0 +1,51 @@
+"""Serializer fields that accept exactly the JSON types API.md names.
+
+DRF's own fields coerce ("2" → 2, "true" → True, 2.0 → 2); the contract says a string,
+a boolean or null where a number belongs is 400 `invalid`, as is a fraction.
+"""
+
+from rest_framework import serializers
+
+from catalog.ids import MAX_ID
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {"invalid": "Must be a JSON integer."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdField(StrictIntegerField):
+    """A public id: a positive 64-bit integer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuse fields the contract does not define, naming them.
+
+    A typo (`"qty"`) or a field clients may not set (`"price"`, `"user_id"`) must not be
+    silently dropped: the client would believe it took effect.
+    """
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        unknown = set(data) - set(self.fields)
+        value = super().to_internal_value(data)
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+        return value

@@ -1,0 +1,89 @@
+"""Domain errors with a stable code, an HTTP status and a human detail (API.md, "Errors").
+
+Services raise these; one DRF exception handler renders them. Views never build error
+JSON by hand.
+"""
+
+
+class ApiError(Exception):
+    status = 400
+    code = "invalid"
+    detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, **extra):
+        self.detail = detail or self.detail
+        self.extra = extra
+        super().__init__(self.detail)
+
+    def as_body(self) -> dict:
+        return {"code": self.code, "detail": self.detail, **self.extra}
+
+
+class InvalidInput(ApiError):
+    """400 with a ``fields`` object naming each bad field."""
+
+    detail = "The request has invalid fields."
+
+    def __init__(self, fields: dict[str, list[str]], detail: str | None = None):
+        super().__init__(detail, fields=fields)
+
+
+class CartFull(ApiError):
+    status = 409
+    code = "cart_full"
+    detail = "A cart holds at most 120 different items."
+
+
+class LineNotFound(ApiError):
+    status = 404
+    code = "line_not_found"
+    detail = "That line is not in your cart."
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    detail = "Not found."
+
+
+class VersionMismatch(ApiError):
+    status = 412
+    code = "version_mismatch"
+    detail = "The cart changed since you last saw it; reload it and try again."
+
+    def __init__(self, current_version: int):
+        super().__init__(current_version=current_version)
+
+
+class TooLarge(ApiError):
+    status = 413
+    code = "too_large"
+    detail = "The request body is larger than 64 KiB."
+
+
+class IdempotencyKeyReused(ApiError):
+    status = 422
+    code = "idempotency_key_reused"
+    detail = "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyKeyInFlight(ApiError):
+    status = 409
+    code = "request_in_progress"
+    detail = "A request with this Idempotency-Key is still being processed; retry shortly."
+
+
+class SystemBusy(ApiError):
+    status = 429
+    code = "system_busy"
+    detail = "System busy, please try again later."
+
+    def __init__(self, retry_after: int = 1):
+        self.retry_after = retry_after
+        super().__init__()
+
+
+class CartUnavailable(ApiError):
+    status = 503
+    code = "cart_unavailable"
+    detail = "Your cart cannot be loaded right now; please try again in a moment."

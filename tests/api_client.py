@@ -1,0 +1,23 @@
+"""An API client logged in with a real token, as a mobile app would be."""
+
+import json
+
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+class ApiClient(APIClient):
+    """APIClient that sends JSON bodies and keeps the user it acts for."""
+
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user or UserFactory()
+        _, token = AuthToken.objects.create(user=self.user)
+        self.token = token
+        self.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def send(self, method: str, path: str, body=None, raw: bytes | str | None = None, **headers):
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return getattr(super(), method.lower())(path, data=data, content_type="application/json", **headers)
