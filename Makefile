@@ -25,3 +25,15 @@ $(STAMP): $(REQUIREMENTS) requirements/base.txt requirements/mysql.txt
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -r $(REQUIREMENTS)
 	touch $@
+
+# Benchmark on the machine's real MariaDB, Redis and RabbitMQ unless configured otherwise.
+BENCH_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/cartbench_default} \
+	CART_SHARD_URLS=$${CART_SHARD_URLS:-mysql://root@127.0.0.1:3306/cartbench_{shard}} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}
+
+.PHONY: bench
+bench:
+	$(MAKE) install DATABASE_URL=mysql
+	command -v wrk >/dev/null || (echo "make bench needs wrk (apt-get install wrk)" && exit 1)
+	env $(BENCH_ENV) $(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)

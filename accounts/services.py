@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from knox.models import AuthToken
 
-from accounts.authentication import forget_token
+from accounts.authentication import revoke_cached_token
 from core.errors import InvalidInput
 
 
@@ -53,5 +53,5 @@ def token_issue(*, username: str, password: str) -> IssuedToken:
 
 def token_revoke(*, token: AuthToken) -> None:
     """Make a token stop working at once, here and in every process."""
+    revoke_cached_token(token)
     AuthToken.objects.filter(token_key=token.token_key, digest=token.digest).delete()
-    forget_token(token.token_key)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from cart import keys
-from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused
+from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused, VersionMismatch
 from ops.redis_client import get_redis
 
 MAX_KEY_LENGTH = 255
@@ -42,8 +42,8 @@ def run_once(
     """Run ``compute`` once per (user, key); replay its stored ``(status, body)`` afterwards.
 
     Domain errors (4xx) are stored and replayed like successes, so a retry sees what
-    the first attempt saw. Anything else (a 5xx) releases the key: nothing was
-    promised, and the client may retry for real.
+    the first attempt saw; a 412 and anything else (a 5xx) release the key: nothing
+    was applied, and the client may retry for real.
     """
     client = get_redis()
     key = keys.idempotency_key(user_id, client_key)
@@ -68,6 +68,11 @@ def run_once(
 
     try:
         status, body = compute()
+    except VersionMismatch:
+        # A failed precondition applied nothing; the client reloads and retries with a
+        # fresh If-Match under the same key, which must run, not replay the 412.
+        client.delete(key)
+        raise
     except ApiError as error:
         if error.status < 500:
             store(error.status, error.as_body())

@@ -56,6 +56,12 @@ def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
     scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
     for name in ("fill", "unlock"):
         scripts[name] = client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
+    # Load them now, once per process, so requests never pay the NOSCRIPT round trips.
+    # After a Redis restart flushed them, Script reloads on the first NOSCRIPT by itself.
+    pipe = client.pipeline(transaction=False)
+    for script in scripts.values():
+        pipe.script_load(script.script)
+    pipe.execute()
     return scripts
 
 
@@ -80,6 +86,13 @@ class CartStore:
         pipe.pexpire(key, self.ttl_ms)
         flat, _ = pipe.execute()
         return _decode_hash(flat)
+
+    def read_many(self, user_ids: list[int]) -> dict[int, RawCart | None]:
+        """Return several carts in one round trip, without refreshing their TTL."""
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.hgetall(keys.cart_key(user_id))
+        return {user_id: _decode_hash(flat) for user_id, flat in zip(user_ids, pipe.execute(), strict=True)}
 
     def is_loaded(self, user_id: int) -> bool:
         return bool(self.client.hexists(keys.cart_key(user_id), "_v"))

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from catalog.admin_hooks import NotifiesSkuChanges
 from catalog.models import Item, Sku, Stock
 from pricing.models import Price
 
@@ -12,11 +13,14 @@ class SkuInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(NotifiesSkuChanges, admin.ModelAdmin):
     list_display = ("item_id", "title", "category", "active", "updated_at")
     list_filter = ("active", "category")
     search_fields = ("title", "=item_id")
     inlines = [SkuInline]
+
+    def sku_ids_of(self, obj):
+        return list(obj.skus.values_list("sku_id", flat=True))
 
 
 class StockInline(admin.StackedInline):
@@ -30,7 +34,7 @@ class PriceInline(admin.StackedInline):
 
 
 @admin.register(Sku)
-class SkuAdmin(admin.ModelAdmin):
+class SkuAdmin(NotifiesSkuChanges, admin.ModelAdmin):
     list_display = ("sku_id", "item", "attributes", "active")
     list_filter = ("active",)
     list_select_related = ("item",)
@@ -38,9 +42,13 @@ class SkuAdmin(admin.ModelAdmin):
     raw_id_fields = ("item",)
     inlines = [PriceInline, StockInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._notify(form.instance)  # the price and stock inlines are saved after the SKU
+
 
 @admin.register(Stock)
-class StockAdmin(admin.ModelAdmin):
+class StockAdmin(NotifiesSkuChanges, admin.ModelAdmin):
     list_display = ("sku", "quantity", "updated_at")
     list_select_related = ("sku",)
     search_fields = ("=sku__sku_id",)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections, transaction
 
+from catalog.cache import sku_info_forget
 from catalog.importing import CatalogFileError
 from catalog.models import Item, Sku, Stock
 from pricing.models import Price
@@ -31,6 +32,11 @@ class CatalogImportSummary:
             f"{len(self.price_changed)} prices, {len(self.stock_changed)} stock levels and "
             f"{len(self.availability_changed)} availabilities changed"
         )
+
+
+def catalog_skus_changed(*, sku_ids) -> None:
+    """Make cart reads see a change to these SKUs (title, attributes, price, stock) now."""
+    sku_info_forget(sku_ids)
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
@@ -130,8 +136,13 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
     total = sum(len(rows) for _, rows, _, _ in writes)
     if total == 0:
         return summary
+    touched = {s.sku_id for s in sku_rows} | {p.sku_id for p in price_rows} | {s.sku_id for s in stock_rows}
+    touched |= {
+        sku["sku_id"] for item in items for sku in item["skus"] if item["item_id"] in {i.item_id for i in item_rows}
+    }
     written = 0
     with transaction.atomic(using="default"):
+        transaction.on_commit(lambda: catalog_skus_changed(sku_ids=touched), using="default")
         for model, rows, unique, update in writes:
             for chunk in _chunks(rows):
                 _upsert(model, chunk, unique=unique, update=update)

@@ -50,7 +50,7 @@ def start_redis(socket_path: Path, *, persistent: bool = True) -> subprocess.Pop
         "--appendfsync",
         "everysec",
         "--logfile",
-        str(data_dir / "redis.log"),
+        str(socket_path.with_suffix(".log")),
     ]
     # Own session: a Ctrl-C in the terminal must not stop Redis before the processes
     # that use it have shut down; the caller stops it last.
@@ -63,7 +63,7 @@ def start_redis(socket_path: Path, *, persistent: bool = True) -> subprocess.Pop
             break
         time.sleep(0.05)
     process.kill()
-    log = data_dir / "redis.log"
+    log = socket_path.with_suffix(".log")
     tail = log.read_text()[-2000:] if log.exists() else ""
     raise RuntimeError(f"The embedded Redis did not start on {socket_path}.\n{tail}")
 

@@ -11,10 +11,12 @@ from tests.factories import UserFactory
 class ApiClient(APIClient):
     """APIClient that sends JSON bodies and keeps the user it acts for."""
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, token: str | None = None, **kwargs):
+        """Log in as ``user`` (a new one by default) with a new token, or with ``token``."""
         super().__init__(**kwargs)
         self.user = user or UserFactory()
-        _, token = AuthToken.objects.create(user=self.user)
+        if token is None:
+            _, token = AuthToken.objects.create(user=self.user)
         self.token = token
         self.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 

@@ -1,5 +1,7 @@
 """Request bodies of the cart API. Strict: JSON numbers for numbers, no unknown fields."""
 
+import re
+
 from django.conf import settings
 from rest_framework import serializers
 
@@ -54,11 +56,19 @@ class LineIdField(serializers.CharField):
         return line_id(*parsed)
 
 
+_LINE_ID = re.compile(r"([0-9]{1,19}):([0-9]{1,19})")
+
+
 def parse_line_id(value: str) -> tuple[int, int] | None:
-    item, sep, sku = value.partition(":")
-    if not sep or not (item.isdigit() and sku.isdigit()) or len(item) > 19 or len(sku) > 19:
+    """Return ``(item_id, sku_id)`` of a canonical line id, or None.
+
+    ASCII digits only: ``str.isdigit`` and ``int`` also take superscripts or Arabic-Indic digits, which would
+    give one line many names (or a 500).
+    """
+    match = _LINE_ID.fullmatch(value)
+    if match is None:
         return None
-    item_id, sku_id = int(item), int(sku)
+    item_id, sku_id = int(match.group(1)), int(match.group(2))
     if not (1 <= item_id <= MAX_ID and 1 <= sku_id <= MAX_ID):
         return None
     return item_id, sku_id

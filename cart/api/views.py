@@ -61,9 +61,10 @@ class CartItemsView(APIView):
     )
     def post(self, request):
         data = _parse(AddLineIn, request)
+        version = expected_version(request)
 
         def add():
-            change = services.cart_add_line(user_id=request.user.pk, expected_version=expected_version(request), **data)
+            change = services.cart_add_line(user_id=request.user.pk, expected_version=version, **data)
             return status.HTTP_200_OK, _line_body(change)
 
         response = respond_once(request, add)
@@ -103,13 +104,11 @@ class SelectionView(APIView):
     )
     def post(self, request):
         data = _parse(SelectionIn, request)
+        version = expected_version(request)
 
         def select():
             cart = services.cart_select(
-                user_id=request.user.pk,
-                checked=data["checked"],
-                ids=data.get("ids"),
-                expected_version=expected_version(request),
+                user_id=request.user.pk, checked=data["checked"], ids=data.get("ids"), expected_version=version
             )
             return status.HTTP_200_OK, raw_cart_json(user_id=request.user.pk, raw=cart)
 
@@ -125,13 +124,14 @@ class MergeView(APIView):
     )
     def post(self, request):
         data = _parse(MergeIn, request)
+        version = expected_version(request)
 
         def merge():
             result = services.cart_merge(
                 user_id=request.user.pk,
                 entries=[services.MergeEntry(**item) for item in data["items"]],
                 policy=services.MergePolicy(data["policy"]),
-                expected_version=expected_version(request),
+                expected_version=version,
             )
             body = raw_cart_json(user_id=request.user.pk, raw=result.cart)
             body["merged"] = [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged]

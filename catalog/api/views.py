@@ -1,3 +1,5 @@
+import re
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -7,6 +9,8 @@ from rest_framework.response import Response
 
 from catalog.selectors import Product, products_dress, products_queryset
 from core.api.fields import IdField
+
+_CANONICAL_ID = re.compile(r"[0-9]{1,19}")
 
 
 class ProductOut(serializers.Serializer):
@@ -64,9 +68,11 @@ class ProductDetailView(GenericAPIView):
 
     @extend_schema(responses={200: ProductOut}, summary="One product")
     def get(self, request, item_id: str):
+        if not _CANONICAL_ID.fullmatch(item_id):
+            raise Http404
         try:
             item_id = IdField().to_internal_value(int(item_id))
-        except (ValueError, serializers.ValidationError):
+        except serializers.ValidationError:
             raise Http404 from None
         item = products_queryset().filter(item_id=item_id).first()
         if item is None:

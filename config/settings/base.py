@@ -20,7 +20,7 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.CartAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -173,7 +173,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
@@ -221,3 +221,14 @@ IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 SKU_INFO_LOCAL_TTL_SECONDS = env_int("SKU_INFO_LOCAL_TTL_SECONDS", 10)
 SKU_INFO_REDIS_TTL_SECONDS = env_int("SKU_INFO_REDIS_TTL_SECONDS", 600)
 DEFAULT_CURRENCY = "USD"
+# Floor endpoints for `make bench` (ops/bench_views.py); never on in a real deployment.
+BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
+
+# Periodic tasks; the database scheduler copies these into django-celery-beat's tables,
+# where staff can see, pause or re-time them in admin.
+CELERY_BEAT_SCHEDULE = {
+    "cart-reconcile": {"task": "cart.reconcile", "schedule": 300.0},
+    # The workers' consumer threads persist continuously; this catches anything left
+    # when every worker runs without one.
+    "cart-drain-persistence": {"task": "cart.drain_persistence", "schedule": 60.0, "options": {"expires": 55}},
+}

@@ -1,0 +1,61 @@
+"""The persistence consumer that runs inside every Celery worker.
+
+A worker bootstep starts one thread that blocks on the persistence stream (XREADGROUP
+with BLOCK) and writes what arrives, so the write-behind lag is milliseconds, not a
+beat interval. Several workers share the stream through the consumer group; one that
+dies leaves its messages pending, and the others claim them after the backoff.
+"""
+
+import logging
+import threading
+
+from celery import bootsteps
+
+logger = logging.getLogger(__name__)
+
+BLOCK_MS = 1000
+
+
+def consume(stop: threading.Event, consumer: str) -> None:
+    from django.db import close_old_connections
+
+    from cart.persistence import persistence_drain
+
+    while not stop.is_set():
+        try:
+            persistence_drain(consumer=consumer, block_ms=BLOCK_MS)
+        except Exception:
+            # Redis or a database down: say so, wait, and keep going; messages stay in
+            # the stream until they are written.
+            logger.exception("persistence consumer pass failed; retrying in 1 s")
+            stop.wait(1)
+        finally:
+            close_old_connections()
+
+
+class PersistenceConsumerStep(bootsteps.StartStopStep):
+    requires = {"celery.worker.components:Pool"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.stop_event = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def include_if(self, worker):
+        from django.conf import settings
+
+        return settings.CART_PERSIST_CONSUMER
+
+    def start(self, worker):
+        from cart.persistence import consumer_name
+
+        self.thread = threading.Thread(
+            target=consume, args=(self.stop_event, consumer_name()), name="cart-persistence", daemon=True
+        )
+        self.thread.start()
+        logger.info("cart persistence consumer started")
+
+    def stop(self, worker):
+        self.stop_event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=BLOCK_MS / 1000 + 5)

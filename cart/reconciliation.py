@@ -1,0 +1,193 @@
+"""Reconciliation: compare carts changed since the last pass in Redis and MySQL, and
+repair MySQL. A safety net under the write-behind stream, for anything that slipped
+past it (a message lost with a Redis failover, a dead letter nobody replayed yet, a
+row edited by hand)."""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import timezone
+
+from cart import keys
+from cart.lines import CartLine, datetime_to_ms
+from cart.models import Cart, CartItem, ReconciliationRun
+from cart.persistence import LineState, write_states
+from cart.store import CartStore, RawCart
+from config.sharding import SHARD_ALIASES, shard_for_user
+from ops import metrics
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+# Look back a little before the previous pass started: a change made while it ran may
+# have been read by neither side.
+OVERLAP = timedelta(minutes=1)
+
+
+def _state(user_id: int, line: CartLine, *, version: int) -> LineState:
+    return LineState(
+        user_id=user_id,
+        item_id=line.item_id,
+        sku_id=line.sku_id,
+        quantity=line.quantity,
+        checked=line.checked,
+        status=line.status,
+        price_at_add=line.price_at_add,
+        currency=line.currency,
+        added_at_ms=line.added_at_ms,
+        updated_at_ms=line.updated_at_ms,
+        version=version,
+        deleted=False,
+    )
+
+
+def _tombstone(row: CartItem, *, version: int) -> LineState:
+    now_ms = datetime_to_ms(timezone.now())
+    return LineState(
+        user_id=row.user_id,
+        item_id=row.item_id,
+        sku_id=row.sku_id,
+        quantity=0,
+        checked=False,
+        status=row.status,
+        price_at_add=row.price_at_add,
+        currency=row.currency,
+        added_at_ms=datetime_to_ms(row.create_time),
+        updated_at_ms=now_ms,
+        version=version,
+        deleted=True,
+    )
+
+
+def _differs(row: CartItem, line: CartLine) -> bool:
+    return row.deleted or (row.quantity, row.checked, row.status, row.price_at_add) != (
+        line.quantity,
+        line.checked,
+        line.status,
+        line.price_at_add,
+    )
+
+
+def _compare(
+    user_id: int, cart: RawCart, rows: list[CartItem]
+) -> tuple[list[LineState], list[tuple[CartItem, CartLine | None]]]:
+    """Return the upserts that bring MySQL to Redis's state, and same-version repairs.
+
+    Redis is the truth for a loaded cart, except where MySQL holds a newer version (a
+    cart reloaded from a lagging shard): such rows are left alone.
+    """
+    by_id = {(r.item_id, r.sku_id): r for r in rows}
+    upserts, same_version = [], []
+    for line in cart.lines:
+        row = by_id.pop((line.item_id, line.sku_id), None)
+        if row is None or row.version < line.version:
+            if row is None or _differs(row, line):
+                upserts.append(_state(user_id, line, version=line.version))
+        elif row.version == line.version and _differs(row, line):
+            same_version.append((row, line))
+    for row in by_id.values():
+        if row.deleted:
+            continue
+        if row.version < cart.version:
+            upserts.append(_tombstone(row, version=cart.version))
+        elif row.version == cart.version:
+            same_version.append((row, None))
+    return upserts, same_version
+
+
+def _repair_same_version(alias: str, row: CartItem, line: CartLine | None) -> int:
+    """Make a row that has Redis's version but not its content match it (``line`` None:
+    Redis no longer has the line)."""
+    # The version guard cannot apply an equal version; compare-and-set on the version
+    # read, so a newer write that lands meanwhile is never overwritten.
+    rows = CartItem.objects.using(alias).filter(
+        user_id=row.user_id, item_id=row.item_id, sku_id=row.sku_id, version=row.version
+    )
+    if line is None:
+        return rows.update(deleted=True, quantity=0)
+    return rows.update(
+        quantity=line.quantity,
+        checked=line.checked,
+        status=line.status,
+        price_at_add=line.price_at_add,
+        currency=line.currency,
+        deleted=False,
+    )
+
+
+def _reconcile_shard(alias: str, carts: dict[int, RawCart]) -> int:
+    rows_by_user: dict[int, list[CartItem]] = defaultdict(list)
+    for row in CartItem.objects.using(alias).filter(user_id__in=list(carts)):
+        rows_by_user[row.user_id].append(row)
+    stored_versions = dict(Cart.objects.using(alias).filter(user_id__in=list(carts)).values_list("user_id", "version"))
+    upserts: list[LineState] = []
+    headers: dict[int, tuple[int, int]] = {}
+    fixed = 0
+    for user_id, cart in carts.items():
+        user_upserts, same_version = _compare(user_id, cart, rows_by_user[user_id])
+        upserts += user_upserts
+        for row, line in same_version:
+            fixed += _repair_same_version(alias, row, line)
+        if stored_versions.get(user_id, -1) < cart.version:
+            headers[user_id] = (cart.version, max([0, *(line.updated_at_ms for line in cart.lines)]))
+    if upserts or headers:
+        write_states(alias, upserts, headers)
+    return fixed + len(upserts)
+
+
+def _purge_tombstones() -> int:
+    cutoff = timezone.now() - timedelta(hours=settings.CART_TOMBSTONE_RETENTION_HOURS)
+    purged = 0
+    for alias in SHARD_ALIASES:
+        try:
+            purged += CartItem.objects.using(alias).filter(deleted=True, update_time__lt=cutoff).delete()[0]
+        except DatabaseError:
+            logger.exception("could not purge tombstones on %s", alias)
+    return purged
+
+
+def reconcile_run(*, progress: Callable[[int, int], None] | None = None) -> ReconciliationRun:
+    """Run one pass and record it. Safe to run concurrently with writes and with itself.
+
+    ``progress(done, total)`` is called after each batch of carts.
+    """
+    started = time.monotonic()
+    previous = ReconciliationRun.objects.filter(error="", finished_at__isnull=False).order_by("-started_at").first()
+    since = previous.started_at - OVERLAP if previous else None
+    run = ReconciliationRun.objects.create(started_at=timezone.now(), changed_since=since)
+    store = CartStore()
+    since_ms = datetime_to_ms(since) if since else 0
+    user_ids = [int(u) for key in keys.dirty_keys() for u in store.client.zrangebyscore(key, since_ms, "+inf")]
+    errors = []
+    for start in range(0, len(user_ids), BATCH):
+        batch = user_ids[start : start + BATCH]
+        carts = {user_id: cart for user_id, cart in store.read_many(batch).items() if cart is not None}
+        run.carts_checked += len(carts)
+        by_shard: dict[str, dict[int, RawCart]] = defaultdict(dict)
+        for user_id, cart in carts.items():
+            by_shard[shard_for_user(user_id)][user_id] = cart
+        for alias, shard_carts in by_shard.items():
+            try:
+                run.lines_fixed += _reconcile_shard(alias, shard_carts)
+            except DatabaseError as exc:
+                errors.append(f"{alias}: {type(exc).__name__}: {exc}")
+                logger.exception("reconciliation could not repair %s", alias)
+        if progress:
+            progress(start + len(batch), len(user_ids))
+    run.tombstones_purged = _purge_tombstones()
+    if not errors:
+        # The next pass starts at this one's start less the overlap; older entries are done.
+        horizon_ms = datetime_to_ms(run.started_at - OVERLAP)
+        for key in keys.dirty_keys():
+            store.client.zremrangebyscore(key, "-inf", f"({horizon_ms}")
+    run.error = "\n".join(errors)
+    run.finished_at = timezone.now()
+    run.duration_ms = int((time.monotonic() - started) * 1000)
+    run.save()
+    metrics.RECONCILE_FIXES.inc(run.lines_fixed)
+    return run

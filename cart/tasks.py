@@ -1,0 +1,35 @@
+"""Celery tasks of the cart. Each calls a service and is safe to run twice."""
+
+import logging
+
+from celery import shared_task
+
+from cart.persistence import persistence_drain_all
+from cart.reconciliation import reconcile_run
+from cart.replay import dead_letter_replay
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="cart.drain_persistence", ignore_result=True)
+def drain_persistence() -> int:
+    """Persist what is waiting in the stream. The worker's consumer thread does this
+    continuously; the task is for workers started without it and for operators."""
+    return persistence_drain_all(max_seconds=50).written
+
+
+@shared_task(name="cart.reconcile", ignore_result=True, expires=240)
+def reconcile() -> int:
+    """One reconciliation pass (scheduled every 5 minutes). Expires before the next one
+    is due, so a backlog of passes never piles up behind a slow worker."""
+    run = reconcile_run()
+    logger.info("reconciliation: %d carts checked, %d lines fixed", run.carts_checked, run.lines_fixed)
+    return run.lines_fixed
+
+
+@shared_task(
+    name="cart.replay_dead_letter", ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=3
+)
+def replay_dead_letter(dead_letter_id: int) -> bool:
+    """Write a dead letter's message to its shard; a second run finds it replayed."""
+    return dead_letter_replay(dead_letter_id=dead_letter_id)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.urls import path
+
+
+class CartAdminSite(admin.AdminSite):
+    """Django admin plus the cart lookup page (cart rows have a composite key, which
+    Django's ModelAdmin cannot show)."""
+
+    site_header = "Cart service administration"
+    index_template = "admin/cart_index.html"
+
+    def get_urls(self):
+        from cart.admin_views import cart_lookup
+
+        return [path("cart/lookup/", self.admin_view(cart_lookup), name="cart_lookup"), *super().get_urls()]
+
+
+class CartAdminConfig(AdminConfig):
+    default_site = "config.admin.CartAdminSite"

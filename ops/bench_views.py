@@ -1,0 +1,73 @@
+"""Floor endpoints for `make bench`, mounted only with BENCHMARK_ENDPOINTS=1.
+
+They do the least a cart request could do, under the same server, middleware and
+authentication, so the cart's figures can be read as a fraction of the floor.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cart import keys
+from cart.models import Cart, CartItem
+from ops.redis_client import get_redis
+
+_INCREMENT = "return redis.call('HINCRBY', KEYS[1], 'n', 1)"
+
+
+class BareView(APIView):
+    """Authentication and a JSON body: the cost of DRF itself."""
+
+    def get(self, request):
+        return Response({"user_id": request.user.pk})
+
+
+class OneScriptView(APIView):
+    """One EVALSHA: the floor of a cart mutation."""
+
+    script = None
+
+    def post(self, request):
+        if OneScriptView.script is None:
+            OneScriptView.script = get_redis().register_script(_INCREMENT)
+        return Response({"n": OneScriptView.script(keys=[f"{keys.cart_key(request.user.pk)}:bench"])})
+
+
+class HgetallView(APIView):
+    """One HGETALL of the caller's cart: the floor of a cart read."""
+
+    def get(self, request):
+        return Response({"fields": len(get_redis().hgetall(keys.cart_key(request.user.pk)))})
+
+
+class SyncMysqlAddView(APIView):
+    """The naive design: write the shard synchronously, serialized per user by locking
+    the cart header row, then update or insert the line."""
+
+    def post(self, request):
+        user_id, item_id = request.user.pk, int(request.data.get("item_id", 1))
+        rows = CartItem.objects.for_user(user_id)
+        now = timezone.now()
+        with transaction.atomic(using=rows.db):
+            Cart.objects.for_user(user_id).select_for_update().get_or_create(
+                user_id=user_id, defaults={"version": 0, "update_time": now}
+            )
+            row = rows.select_for_update().filter(item_id=item_id, sku_id=item_id).first()
+            if row is None:
+                rows.create(
+                    user_id=user_id,
+                    item_id=item_id,
+                    sku_id=item_id,
+                    quantity=1,
+                    version=1,
+                    create_time=now,
+                    update_time=now,
+                )
+                quantity = 1
+            else:
+                quantity = min(row.quantity + 1, 999)
+                rows.filter(item_id=item_id, sku_id=item_id).update(
+                    quantity=quantity, update_time=now, version=row.version + 1
+                )
+        return Response({"quantity": quantity})

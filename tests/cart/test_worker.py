@@ -1,0 +1,103 @@
+"""A real Celery worker process: its consumer thread persists the stream, and tasks
+reach it through the real broker."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+
+from cart.models import ReconciliationRun
+from cart.services import cart_add_line, cart_update_line
+from config.sharding import SHARD_ALIASES
+from tests.cart.helpers import cached, persisted
+from tests.conftest import db_all_tx, needs_mysql
+
+pytestmark = [db_all_tx, needs_mysql]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _url(alias: str) -> str:
+    s = connections[alias].settings_dict
+    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
+    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 3306}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """A worker on the test databases, the run's Redis prefix and a queue of its own."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": _url("default"),
+        "CART_SHARD_URLS": ",".join(_url(alias) for alias in SHARD_ALIASES),
+        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    yield process, queue
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    print(log.read_text()[-3000:])  # shown by pytest when a test failed
+
+
+def _wait_for(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_workers_consumer_persists_changes_within_moments(worker):
+    for n in range(1, 11):
+        cart_add_line(user_id=901, item_id=n, sku_id=n, quantity=n)
+    cart_update_line(user_id=901, item_id=3, sku_id=3, delta=5)
+
+    assert _wait_for(lambda: persisted(901) == cached(901)), "the worker did not persist the cart"
+    assert persisted(901)["3:3"][0] == 8
+
+
+def test_a_task_sent_through_the_broker_runs_on_the_worker(worker):
+    from cart.tasks import reconcile
+
+    _, queue = worker
+    cart_add_line(user_id=902, item_id=1, sku_id=1)
+    reconcile.apply_async(queue=queue)
+
+    assert _wait_for(lambda: ReconciliationRun.objects.filter(finished_at__isnull=False).exists())
