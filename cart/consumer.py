@@ -2,8 +2,9 @@
 
 A worker bootstep starts one thread that blocks on the persistence stream (XREADGROUP
 with BLOCK) and writes what arrives, so the write-behind lag is milliseconds, not a
-beat interval. Several workers share the stream through the consumer group; one that
-dies leaves its messages pending, and the others claim them after the backoff.
+beat interval; between batches it checks the lines queued for a catalog check. Several
+workers share the streams through consumer groups; one that dies leaves its messages
+pending, and the others claim them after the backoff.
 """
 
 import logging
@@ -20,10 +21,12 @@ def consume(stop: threading.Event, consumer: str) -> None:
     from django.db import close_old_connections
 
     from cart.persistence import persistence_drain
+    from cart.validity import line_checks_drain
 
     while not stop.is_set():
         try:
             persistence_drain(consumer=consumer, block_ms=BLOCK_MS)
+            line_checks_drain(consumer=consumer)
         except Exception:
             # Redis or a database down: say so, wait, and keep going; messages stay in
             # the stream until they are written.

@@ -33,6 +33,11 @@ def log_key(user_id: int) -> str:
     return f"{_p()}cart:log"
 
 
+def check_key(user_id: int) -> str:
+    """The stream of lines waiting for their catalog check (validity, stock, price)."""
+    return f"{_p()}cart:checks"
+
+
 def dirty_key(user_id: int) -> str:
     """Sorted set of user ids by last change time, drained by reconciliation."""
     return f"{_p()}cart:dirty"
@@ -45,3 +50,7 @@ def log_keys() -> list[str]:
 
 def dirty_keys() -> list[str]:
     return [dirty_key(0)]
+
+
+def check_keys() -> list[str]:
+    return [check_key(0)]

@@ -242,10 +242,10 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def ensure_group(client: redis.Redis, stream: str) -> None:
+def ensure_group(client: redis.Redis, stream: str, group: str = GROUP) -> None:
     try:
         # From id 0, not "$": messages written before the group existed must not be skipped.
-        client.xgroup_create(stream, GROUP, id="0", mkstream=True)
+        client.xgroup_create(stream, group, id="0", mkstream=True)
     except redis.ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise

@@ -9,6 +9,7 @@ from django.conf import settings
 from cart.lines import CartLine
 from cart.loading import cart_ensure_loaded
 from cart.models import LineStatus
+from cart.status import line_status
 from cart.store import CartStore, RawCart
 from catalog.cache import SkuInfo, sku_info_many
 from pricing.money import quantize
@@ -21,7 +22,16 @@ class LineView:
 
     @property
     def status(self) -> str:
-        return self.line.status
+        """The checked status, kept current with the catalog data this read has.
+
+        A line not checked yet stays ``unknown``. Once checked, the SKU data of this
+        read (refreshed by catalog events, stock synced every five minutes) decides,
+        so a product deactivated or sold out a moment ago shows at once, before the
+        event has re-marked every cart.
+        """
+        if self.line.status == LineStatus.UNKNOWN:
+            return self.line.status
+        return line_status(self.info)
 
     @property
     def unit_price(self) -> Decimal | None:

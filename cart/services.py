@@ -3,6 +3,7 @@ also appends the change to the persistence stream, so nothing here talks to MySQ
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from django.conf import settings
@@ -54,11 +55,14 @@ class MergeResult:
     skipped: list[str]
 
 
-def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list, store: CartStore):
-    """Run a mutation script, loading the cart first if Redis does not have it."""
+def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list, store: CartStore, load=True):
+    """Run a mutation script, loading the cart first if Redis does not have it (unless
+    ``load`` is False: then ``NotLoaded`` propagates)."""
     try:
         reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
     except NotLoaded:
+        if not load:
+            raise
         cart_ensure_loaded(user_id=user_id, store=store)
         reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
     error = reply.get("err")
@@ -184,6 +188,57 @@ def cart_select(
         args=[int(checked), "" if ids is None else json.dumps(ids)],
     )
     return cart
+
+
+@dataclass(frozen=True, slots=True)
+class LineCheck:
+    """The outcome of a line's catalog check."""
+
+    item_id: int
+    sku_id: int
+    status: str
+    price_at_add: Decimal | None = None
+    currency: str = ""
+
+    def as_script_arg(self) -> dict:
+        check = {"f": line_id(self.item_id, self.sku_id), "s": self.status}
+        if self.price_at_add is not None:
+            check["p"], check["cu"] = str(self.price_at_add), self.currency
+        return check
+
+
+def cart_record_checks(*, user_id: int, checks: list[LineCheck], store: CartStore | None = None) -> int:
+    """Record catalog checks of lines: status, and the price at add if not yet known.
+
+    Lines removed meanwhile stay removed; quantities are never touched. Returns the
+    number of lines that changed. Does not load a cold cart: its shard rows are
+    updated by the caller instead (see ``cart.validity``).
+    """
+    reply, _ = _mutate(
+        "set_status",
+        user_id=user_id,
+        expected_version=None,
+        store=store or CartStore(),
+        args=[json.dumps([c.as_script_arg() for c in checks])],
+        load=False,
+    )
+    return reply["changed"]
+
+
+def cart_set_line_status(
+    *, user_id: int, item_id: int, sku_id: int, status: str, price_at_add: Decimal | None = None, currency: str = ""
+) -> int:
+    """Record one line's check (``cart_record_checks`` for a single line)."""
+    check = LineCheck(item_id=item_id, sku_id=sku_id, status=status, price_at_add=price_at_add, currency=currency)
+    return cart_record_checks(user_id=user_id, checks=[check])
+
+
+def cart_remove_lines(*, user_id: int, ids: list[str], store: CartStore | None = None) -> int:
+    """Remove several lines in one script call (what an order bought); returns the cart version."""
+    reply, _ = _mutate(
+        "remove_lines", user_id=user_id, expected_version=None, store=store or CartStore(), args=[json.dumps(ids)]
+    )
+    return reply["version"]
 
 
 def cart_merge(

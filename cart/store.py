@@ -19,7 +19,7 @@ from cart.lines import CartLine
 from ops.redis_client import get_redis
 
 SCRIPTS_DIR = Path(__file__).with_name("redis_scripts")
-MUTATIONS = ("add", "patch", "remove", "select", "merge")
+MUTATIONS = ("add", "patch", "remove", "select", "merge", "set_status", "remove_lines")
 
 
 class NotLoaded(Exception):
@@ -101,10 +101,10 @@ class CartStore:
 
     def fill(self, user_id: int, *, version: int, lines: list[CartLine]) -> int:
         """Load a cart read from MySQL unless one is already there; return its version or 0."""
-        args: list = [version, self.ttl_ms]
+        args: list = [version, self.ttl_ms, user_id]
         for line in lines:
             args += [line.id, line.to_redis()]
-        return int(self.scripts["fill"](keys=[keys.cart_key(user_id)], args=args))
+        return int(self.scripts["fill"](keys=[keys.cart_key(user_id), keys.check_key(user_id)], args=args))
 
     # --- mutations ------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ class CartStore:
         Raises ``NotLoaded`` when the cart is not in Redis. Other refusals (``cart_full``,
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
         """
-        script_keys = [keys.cart_key(user_id), keys.log_key(user_id), keys.dirty_key(user_id)]
+        script_keys = [keys.cart_key(user_id), keys.log_key(user_id), keys.dirty_key(user_id), keys.check_key(user_id)]
         expected = "" if expected_version is None else str(expected_version)
         raw = self.scripts[name](keys=script_keys, args=[user_id, expected, self.ttl_ms, *args])
         cart = None

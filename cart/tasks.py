@@ -7,6 +7,7 @@ from celery import shared_task
 from cart.persistence import persistence_drain_all
 from cart.reconciliation import reconcile_run
 from cart.replay import dead_letter_replay
+from cart.validity import lines_recheck_for_skus
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +34,12 @@ def reconcile() -> int:
 def replay_dead_letter(dead_letter_id: int) -> bool:
     """Write a dead letter's message to its shard; a second run finds it replayed."""
     return dead_letter_replay(dead_letter_id=dead_letter_id)
+
+
+@shared_task(
+    name="cart.recheck_lines_for_skus", ignore_result=True, autoretry_for=(Exception,), retry_backoff=5, max_retries=5
+)
+def recheck_lines_for_skus(sku_ids: list[int]) -> int:
+    """Re-mark every cart line holding these SKUs (a product deactivated, reactivated,
+    or sold out); idempotent, as the status comes from the catalog as it is now."""
+    return lines_recheck_for_skus(sku_ids=sku_ids)

@@ -14,6 +14,7 @@ class SkuInline(admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(NotifiesSkuChanges, admin.ModelAdmin):
+    recheck_lines = True
     list_display = ("item_id", "title", "category", "active", "updated_at")
     list_filter = ("active", "category")
     search_fields = ("title", "=item_id")
@@ -35,6 +36,7 @@ class PriceInline(admin.StackedInline):
 
 @admin.register(Sku)
 class SkuAdmin(NotifiesSkuChanges, admin.ModelAdmin):
+    recheck_lines = True
     list_display = ("sku_id", "item", "attributes", "active")
     list_filter = ("active",)
     list_select_related = ("item",)
@@ -49,6 +51,7 @@ class SkuAdmin(NotifiesSkuChanges, admin.ModelAdmin):
 
 @admin.register(Stock)
 class StockAdmin(NotifiesSkuChanges, admin.ModelAdmin):
+    recheck_lines = True
     list_display = ("sku", "quantity", "updated_at")
     list_select_related = ("sku",)
     search_fields = ("=sku__sku_id",)

@@ -1,18 +1,24 @@
 """What a cart line shows about its SKU (title, attributes, price, stock), cached in layers.
 
 Cart reads need this for every line but must not query MySQL: a process-local cache
-answers warm reads with no I/O at all; behind it one Redis pipeline fetches what the
-process lacks; behind that one set of MySQL queries fills Redis for the rest. Entries
-are short-lived (seconds locally, minutes in Redis) and dropped by ``sku_info_forget``
-when the catalog or a price changes.
+answers warm reads with no I/O at all; behind it one Redis ``MGET`` fetches what the
+process lacks (``sku:<id>`` for the SKU and its current price, ``stock:<id>`` for the
+stock hint); behind that one set of MySQL queries fills Redis for the rest.
+
+Freshness: the price in ``sku:<id>`` lives at most ``SKU_PRICE_MAX_AGE_SECONDS`` and is
+replaced at once by the price-change event (``sku_info_refresh``); stock hints are synced
+every five minutes. Every refresh is announced on a pub/sub channel, and each process
+drops its local copies when it hears of them, so a change shows within milliseconds
+instead of the local TTL.
 """
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +26,8 @@ from django.conf import settings
 from catalog.models import Sku
 from ops.redis_client import get_redis
 from pricing.selectors import price_effective_many
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,14 @@ class SkuInfo:
 
 def sku_info_key(sku_id: int) -> str:
     return f"{settings.REDIS_KEY_PREFIX}sku:{sku_id}"
+
+
+def stock_key(sku_id: int) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}stock:{sku_id}"
+
+
+def changes_channel() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}catalog:changed"
 
 
 # Stands for "no such SKU" in both cache layers, so carts holding an unknown SKU do not
@@ -93,6 +109,35 @@ class _LocalCache:
 
 
 local_cache = _LocalCache(max_entries=100_000)
+_listener_lock = threading.Lock()
+_listener = None
+
+
+def _on_change(message) -> None:
+    if message.get("type") == "message":
+        local_cache.forget(int(sku_id) for sku_id in message["data"].split(b","))
+
+
+def _listen_for_changes() -> None:
+    """Start (once per process) the thread that drops local copies of changed SKUs."""
+    global _listener
+    if _listener is not None:
+        return
+    with _listener_lock:
+        if _listener is None:
+            pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+            pubsub.subscribe(**{changes_channel(): _on_change})
+            _listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=_listener_failed)
+
+
+def _listener_failed(exc, pubsub, thread) -> None:
+    # Redis went away: drop everything local (it may miss changes meanwhile) and let the
+    # next read start a new listener.
+    global _listener
+    logger.warning("catalog change listener stopped: %s", exc)
+    local_cache.clear()
+    thread.stop()
+    _listener = None
 
 
 def _from_database(sku_ids: list[int]) -> dict[int, SkuInfo]:
@@ -115,38 +160,83 @@ def _from_database(sku_ids: list[int]) -> dict[int, SkuInfo]:
     return infos
 
 
+def _store(pipe, sku_ids: Iterable[int], infos: dict[int, SkuInfo]) -> None:
+    for sku_id in sku_ids:
+        info = infos.get(sku_id)
+        pipe.set(sku_info_key(sku_id), info.to_json() if info else _UNKNOWN, ex=settings.SKU_PRICE_MAX_AGE_SECONDS)
+        if info is not None and info.stock is not None:
+            pipe.set(stock_key(sku_id), info.stock, ex=settings.STOCK_HINT_TTL_SECONDS)
+
+
 def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     """Return what is known of each SKU; unknown SKUs are absent.
 
     Warm: no I/O. Otherwise one Redis round trip, plus three queries for SKUs Redis
     does not have either (never one per line).
     """
+    _listen_for_changes()
     wanted = list(dict.fromkeys(sku_ids))
     found = local_cache.get_many(wanted)
     missing = [s for s in wanted if s not in found]
     if missing:
         client = get_redis()
+        values = client.mget([sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
+        infos, stocks = values[: len(missing)], values[len(missing) :]
         fetched: dict[int, SkuInfo | None] = {}
-        for sku_id, raw in zip(missing, client.mget([sku_info_key(s) for s in missing]), strict=True):
-            if raw is not None:
-                fetched[sku_id] = None if raw == _UNKNOWN else SkuInfo.from_json(raw)
+        for sku_id, raw, stock in zip(missing, infos, stocks, strict=True):
+            if raw == _UNKNOWN:
+                fetched[sku_id] = None
+            elif raw is not None:
+                info = SkuInfo.from_json(raw)
+                fetched[sku_id] = info if stock is None else replace(info, stock=int(stock))
         from_db_wanted = [s for s in missing if s not in fetched]
         if from_db_wanted:
             from_db = _from_database(from_db_wanted)
             pipe = client.pipeline(transaction=False)
-            for sku_id in from_db_wanted:
-                info = from_db.get(sku_id)
-                fetched[sku_id] = info
-                value = info.to_json() if info else _UNKNOWN
-                pipe.set(sku_info_key(sku_id), value, ex=settings.SKU_INFO_REDIS_TTL_SECONDS)
+            _store(pipe, from_db_wanted, from_db)
             pipe.execute()
+            fetched.update({s: from_db.get(s) for s in from_db_wanted})
         local_cache.put_many(fetched, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
         found.update(fetched)
     return {sku_id: info for sku_id, info in found.items() if info is not None}
 
 
+def _announce(pipe, sku_ids: list[int]) -> None:
+    for start in range(0, len(sku_ids), 1000):
+        pipe.publish(changes_channel(), ",".join(str(s) for s in sku_ids[start : start + 1000]))
+
+
+def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
+    """Reload SKUs from MySQL into Redis now and tell every process to drop its copies.
+
+    The consumer of price and catalog change events. Returns what it loaded.
+    """
+    sku_ids = list(dict.fromkeys(sku_ids))
+    if not sku_ids:
+        return {}
+    infos = _from_database(sku_ids)
+    pipe = get_redis().pipeline(transaction=False)
+    _store(pipe, sku_ids, infos)
+    _announce(pipe, sku_ids)
+    pipe.execute()
+    local_cache.forget(sku_ids)
+    return infos
+
+
+def stock_hints_store(levels: dict[int, int]) -> None:
+    """Write stock hints and announce them (the periodic stock sync)."""
+    if not levels:
+        return
+    pipe = get_redis().pipeline(transaction=False)
+    for sku_id, quantity in levels.items():
+        pipe.set(stock_key(sku_id), quantity, ex=settings.STOCK_HINT_TTL_SECONDS)
+    _announce(pipe, list(levels))
+    pipe.execute()
+    local_cache.forget(levels)
+
+
 def sku_info_forget(sku_ids: Iterable[int]) -> None:
-    """Drop SKUs from Redis and this process's cache, so the next read sees the change."""
+    """Drop SKUs from Redis and this process's cache, so the next read reloads them."""
     sku_ids = list(sku_ids)
     if sku_ids:
         get_redis().delete(*[sku_info_key(s) for s in sku_ids])

@@ -1,27 +1,9 @@
 """Validation of the ``loadcatalog`` file format (API.md, "Operations")."""
 
-from decimal import Decimal
-
 from rest_framework import serializers
 
 from catalog.ids import MAX_ID
-from core.api.fields import StrictIntegerField
-
-
-class DecimalStringField(serializers.RegexField):
-    """Money as a decimal string ("19.99"); a JSON number is refused, floats lose cents."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            r"^\d{1,10}(\.\d{1,2})?$",
-            error_messages={"invalid": 'Must be a decimal string such as "19.99".'},
-            **kwargs,
-        )
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return Decimal(super().to_internal_value(data))
+from core.api.fields import DecimalStringField, StrictIntegerField
 
 
 class SkuImportSerializer(serializers.Serializer):

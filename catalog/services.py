@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections, transaction
 
-from catalog.cache import sku_info_forget
+from catalog.events import publish_sku_changes
 from catalog.importing import CatalogFileError
 from catalog.models import Item, Sku, Stock
 from pricing.models import Price
@@ -24,6 +24,7 @@ class CatalogImportSummary:
     price_changed: set[int] = field(default_factory=set)
     stock_changed: set[int] = field(default_factory=set)
     availability_changed: set[int] = field(default_factory=set)
+    stock_crossed_zero: set[int] = field(default_factory=set)
 
     def __str__(self):
         return (
@@ -32,11 +33,6 @@ class CatalogImportSummary:
             f"{len(self.price_changed)} prices, {len(self.stock_changed)} stock levels and "
             f"{len(self.availability_changed)} availabilities changed"
         )
-
-
-def catalog_skus_changed(*, sku_ids) -> None:
-    """Make cart reads see a change to these SKUs (title, attributes, price, stock) now."""
-    sku_info_forget(sku_ids)
 
 
 def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
@@ -125,6 +121,8 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
             if stock.get(sku_id) != sku["stock"]:
                 if sku_id in stock:
                     summary.stock_changed.add(sku_id)
+                    if (stock[sku_id] > 0) != (sku["stock"] > 0):
+                        summary.stock_crossed_zero.add(sku_id)
                 stock_rows.append(Stock(sku_id=sku_id, quantity=sku["stock"]))
 
     writes = [
@@ -136,13 +134,15 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
     total = sum(len(rows) for _, rows, _, _ in writes)
     if total == 0:
         return summary
+    changed_items = {i.item_id for i in item_rows}
     touched = {s.sku_id for s in sku_rows} | {p.sku_id for p in price_rows} | {s.sku_id for s in stock_rows}
-    touched |= {
-        sku["sku_id"] for item in items for sku in item["skus"] if item["item_id"] in {i.item_id for i in item_rows}
-    }
+    touched |= {sku["sku_id"] for item in items for sku in item["skus"] if item["item_id"] in changed_items}
+    recheck = summary.availability_changed | summary.stock_crossed_zero
     written = 0
     with transaction.atomic(using="default"):
-        transaction.on_commit(lambda: catalog_skus_changed(sku_ids=touched), using="default")
+        # The same events as an edit in admin: caches refreshed, cart lines re-marked.
+        publish_sku_changes(sku_ids=touched - recheck)
+        publish_sku_changes(sku_ids=recheck, recheck_lines=True)
         for model, rows, unique, update in writes:
             for chunk in _chunks(rows):
                 _upsert(model, chunk, unique=unique, update=update)

@@ -21,4 +21,7 @@ urlpatterns = [
     *([path("api/bench/", include("ops.bench_urls"))] if settings.BENCHMARK_ENDPOINTS else []),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
+    path("", include("catalog.urls")),
+    path("", include("cart.urls")),
+    path("", include("accounts.urls")),
 ]

@@ -55,6 +55,30 @@ class VersionMismatch(ApiError):
         super().__init__(current_version=current_version)
 
 
+class CheckoutRefused(ApiError):
+    """Checkout found lines it cannot sell as shown; ``ids`` lists them."""
+
+    status = 409
+
+    def __init__(self, ids: list[str], detail: str | None = None, **extra):
+        super().__init__(detail, ids=ids, **extra)
+
+
+class SoldOut(CheckoutRefused):
+    code = "sold_out"
+    detail = "Some items are no longer in stock in the quantity you asked for."
+
+
+class Unavailable(CheckoutRefused):
+    code = "unavailable"
+    detail = "Some items are no longer sold."
+
+
+class PriceChanged(CheckoutRefused):
+    code = "price_changed"
+    detail = "Prices changed since you saw the total; review your cart before paying."
+
+
 class TooLarge(ApiError):
     status = 413
     code = "too_large"

@@ -38,3 +38,26 @@ def other_api(db):
     from tests.api_client import ApiClient
 
     return ApiClient()
+
+
+@pytest.fixture
+def dead_broker(monkeypatch):
+    """Point Celery at a broker that does not answer, for this test only.
+
+    Celery reads CELERY_BROKER_URL from the environment before its settings, so both
+    change; the setting is patched first so that what is restored is the real URL.
+    """
+    from config.celery_app import app
+
+    def forget_connections():
+        # The producer pool keeps the broker it was created with: start a new one.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    dead = "redis://127.0.0.1:1/0"
+    forget_connections()
+    monkeypatch.setattr(app.conf, "broker_url", dead)
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)
+    yield dead
+    monkeypatch.undo()
+    forget_connections()

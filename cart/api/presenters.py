@@ -4,7 +4,8 @@ do not. The OpenAPI shapes live beside them in ``schemas.py``."""
 
 from django.conf import settings
 
-from cart.lines import CartLine
+from cart.checkout import PlacedOrder
+from cart.lines import CartLine, line_id
 from cart.selectors import CartView, LineView, cart_view_from_raw
 from cart.store import RawCart
 from catalog.cache import sku_info_many
@@ -62,3 +63,27 @@ def changed_line_json(line: CartLine) -> dict:
     """One line after a change, dressed like the lines of ``GET /cart``."""
     info = sku_info_many([line.sku_id]).get(line.sku_id)
     return line_json(LineView(line=line, info=info))
+
+
+def order_json(placed: PlacedOrder) -> dict:
+    order = placed.order
+    return {
+        "order_id": order.pk,
+        "lines": [
+            {
+                "id": line_id(line.item_id, line.sku_id),
+                "item_id": line.item_id,
+                "sku_id": line.sku_id,
+                "title": line.title,
+                "sku_attributes": line.attributes,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "line_total": str(line.line_total),
+                "currency": order.currency,
+            }
+            for line in placed.lines
+        ],
+        "total": str(order.total),
+        "currency": order.currency,
+        "created_at": iso_utc(order.created_at),
+    }

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from cart.lines import line_id
 from cart.services import MergePolicy
 from catalog.ids import MAX_ID
-from core.api.fields import IdField, StrictBooleanField, StrictIntegerField, StrictSerializer
+from core.api.fields import DecimalStringField, IdField, StrictBooleanField, StrictIntegerField, StrictSerializer
 
 MAX_QUANTITY = 999
 
@@ -95,3 +95,10 @@ class MergeIn(StrictSerializer):
         if len(set(ids)) != len(ids):
             raise serializers.ValidationError("Each line may appear once.")
         return items
+
+
+class CheckoutIn(StrictSerializer):
+    ids = serializers.ListField(
+        child=LineIdField(), required=False, allow_empty=False, max_length=settings.CART_MAX_LINES
+    )
+    expected_total = DecimalStringField(required=False)

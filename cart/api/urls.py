@@ -8,4 +8,5 @@ urlpatterns = [
     path("cart/items/<str:line_id>", views.CartItemView.as_view(), name="api-cart-item"),
     path("cart/selection", views.SelectionView.as_view(), name="api-cart-selection"),
     path("cart/merge", views.MergeView.as_view(), name="api-cart-merge"),
+    path("checkout", views.CheckoutView.as_view(), name="api-checkout"),
 ]

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from cart import selectors, services
 from cart.api import schemas
 from cart.api.conditions import etag, expected_version, not_modified, respond_once
-from cart.api.presenters import cart_json, changed_line_json, raw_cart_json
-from cart.api.serializers import AddLineIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
+from cart.api.presenters import cart_json, changed_line_json, order_json, raw_cart_json
+from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
+from cart.checkout import checkout_place_order
 from core.errors import InvalidInput
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Cart version, e.g. "17"')
@@ -139,3 +140,22 @@ class MergeView(APIView):
             return status.HTTP_200_OK, body
 
         return respond_once(request, merge)
+
+
+class CheckoutView(APIView):
+    @extend_schema(
+        request=CheckoutIn,
+        responses={201: schemas.OrderOut},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Buy the checked lines (or the listed ones) at real-time prices and stock",
+    )
+    def post(self, request):
+        data = _parse(CheckoutIn, request)
+
+        def place():
+            placed = checkout_place_order(
+                user_id=request.user.pk, ids=data.get("ids"), expected_total=data.get("expected_total")
+            )
+            return status.HTTP_201_CREATED, order_json(placed)
+
+        return respond_once(request, place)

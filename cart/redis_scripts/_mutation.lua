@@ -1,12 +1,13 @@
 -- Prelude of every cart mutation (prepended at load time).
 --
--- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index (same hash slot).
+-- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index, KEYS[4] the stream
+-- of lines waiting for a catalog check (all in the user's hash slot).
 -- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms.
 -- The script's own arguments start at ARGV[4].
 --
 -- Replies are JSON: {"err": code, ...} or the script's result with "version".
 
-local cart_key, log_key, dirty_key = KEYS[1], KEYS[2], KEYS[3]
+local cart_key, log_key, dirty_key, check_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local user_id, expected, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local function reply(t)
@@ -70,6 +71,14 @@ local function commit(changes)
   redis.call('PEXPIRE', cart_key, ttl_ms)
   redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'ts', now, 'l', cjson.encode(message))
   redis.call('ZADD', dirty_key, now, user_id)
+end
+
+-- Queue new lines for the asynchronous catalog check (exists, active, in stock, price),
+-- in the same call as the change: no request ever waits for the catalog.
+local function queue_check(fields)
+  if #fields > 0 then
+    redis.call('XADD', check_key, '*', 'u', user_id, 'f', table.concat(fields, ','))
+  end
 end
 
 -- Flat HGETALL of the cart, for scripts that reply with the whole cart.

@@ -17,6 +17,7 @@ else
     return reply({err = 'cart_full'})
   end
   line = {q = math.min(quantity, max_quantity), c = 1, s = 'unknown', a = now}
+  queue_check({field})
 end
 commit({{field, line}})
 return reply({version = version, line = line, capped = capped})

@@ -1,6 +1,7 @@
 -- Load a cart read from MySQL into an empty key. Never overwrites a loaded cart.
--- KEYS[1] cart hash. ARGV[1] version stored in MySQL, ARGV[2] TTL in ms,
--- ARGV[3..] field, value pairs of the lines.
+-- KEYS[1] cart hash, KEYS[2] catalog-check stream. ARGV[1] version stored in MySQL,
+-- ARGV[2] TTL in ms, ARGV[3] user id, ARGV[4..] field, value pairs of the lines.
+-- Lines never checked (status unknown) are queued for the catalog check again.
 -- Replies with the version the cart now has, or 0 when it was already loaded.
 local cart_key = KEYS[1]
 if redis.call('HEXISTS', cart_key, '_v') == 1 then
@@ -12,8 +13,15 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local version = math.max(tonumber(ARGV[1]), now)
 -- Drop any partial leftovers (a hash without _v is never a cart).
 redis.call('DEL', cart_key)
-for n = 3, #ARGV, 2 do
+local unchecked = {}
+for n = 4, #ARGV, 2 do
   redis.call('HSET', cart_key, ARGV[n], ARGV[n + 1])
+  if cjson.decode(ARGV[n + 1]).s == 'unknown' then
+    unchecked[#unchecked + 1] = ARGV[n]
+  end
+end
+if #unchecked > 0 then
+  redis.call('XADD', KEYS[2], '*', 'u', ARGV[3], 'f', table.concat(unchecked, ','))
 end
 redis.call('HSET', cart_key, '_v', version)
 redis.call('PEXPIRE', cart_key, tonumber(ARGV[2]))

@@ -7,7 +7,7 @@
 local policy, entries = ARGV[4], cjson.decode(ARGV[5])
 local max_lines, max_quantity = tonumber(ARGV[6]), tonumber(ARGV[7])
 
-local changes, merged, skipped = {}, {}, {}
+local changes, merged, skipped, added = {}, {}, {}, {}
 local count = line_count()
 for _, entry in ipairs(entries) do
   local line = get_line(entry.f)
@@ -35,6 +35,7 @@ for _, entry in ipairs(entries) do
     redis.call('HSET', cart_key, entry.f, cjson.encode(line))
     count = count + 1
     changes[#changes + 1] = {entry.f, line}
+    added[#added + 1] = entry.f
     merged[#merged + 1] = {id = entry.f, action = 'added', quantity = line.q}
   else
     skipped[#skipped + 1] = entry.f
@@ -44,6 +45,7 @@ if #changes == 0 then
   version = tonumber(current)
 else
   commit(changes)
+  queue_check(added)
 end
 local out = whole_cart()
 -- cjson encodes an empty table as {}; the client expects lists.

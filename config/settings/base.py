@@ -64,6 +64,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cart.context_processors.header_cart",
             ],
         },
     },
@@ -219,7 +220,10 @@ CART_LOAD_LOCK_MS = env_int("CART_LOAD_LOCK_MS", 5000)
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # SKU display data (title, attributes, price, stock hint) cached for cart reads.
 SKU_INFO_LOCAL_TTL_SECONDS = env_int("SKU_INFO_LOCAL_TTL_SECONDS", 10)
-SKU_INFO_REDIS_TTL_SECONDS = env_int("SKU_INFO_REDIS_TTL_SECONDS", 600)
+# A cached price older than this is fetched from pricing again (price events refresh it
+# at once anyway); stock hints outlive two syncs.
+SKU_PRICE_MAX_AGE_SECONDS = env_int("SKU_PRICE_MAX_AGE_SECONDS", 300)
+STOCK_HINT_TTL_SECONDS = env_int("STOCK_HINT_TTL_SECONDS", 3600)
 DEFAULT_CURRENCY = "USD"
 # Floor endpoints for `make bench` (ops/bench_views.py); never on in a real deployment.
 BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
@@ -231,4 +235,14 @@ CELERY_BEAT_SCHEDULE = {
     # The workers' consumer threads persist continuously; this catches anything left
     # when every worker runs without one.
     "cart-drain-persistence": {"task": "cart.drain_persistence", "schedule": 60.0, "options": {"expires": 55}},
+    "catalog-sync-stock": {"task": "catalog.sync_stock", "schedule": 300.0},
+    "pricing-promotion-boundaries": {"task": "pricing.promotion_boundaries", "schedule": 60.0},
 }
+
+# --- Shopper pages ----------------------------------------------------------------------
+# Server-rendered pages (catalog/, cart/, accounts/ views). After login the shopper lands
+# on the cart, where the merged guest lines show.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "cart:detail"
+LOGOUT_REDIRECT_URL = "catalog:list"
+STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -20,3 +20,15 @@ if EMBEDDED_REDIS:
     REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
     CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
     CACHES["default"]["LOCATION"] = REDIS_URL
+
+# Tasks the tests send (catalog events) go to a queue of this run, deleted at the end,
+# never to the queue of workers that may share the broker.
+CELERY_TASK_DEFAULT_QUEUE = f"test-{REDIS_KEY_PREFIX.rstrip(':')}"
+
+# SQLite test databases as files, not shared-cache memory: shared cache takes table
+# locks that ignore the busy timeout, so concurrent tests would fail where the
+# embedded default (files, WAL, BEGIN IMMEDIATE) simply waits its turn.
+for _alias, _config in DATABASES.items():
+    if _config["ENGINE"] == "django.db.backends.sqlite3":
+        _config["TEST"] = {"NAME": str(VAR_DIR / "test-db" / f"{os.getpid()}-{_alias}.sqlite3")}
+(VAR_DIR / "test-db").mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,8 @@ DRF's own fields coerce ("2" → 2, "true" → True, 2.0 → 2); the contract sa
 a boolean or null where a number belongs is 400 `invalid`, as is a fraction.
 """
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from catalog.ids import MAX_ID
@@ -32,6 +34,22 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class DecimalStringField(serializers.RegexField):
+    """Money as a decimal string ("19.99"); a JSON number is refused, floats lose cents."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            r"^\d{1,10}(\.\d{1,2})?$",
+            error_messages={"invalid": 'Must be a decimal string such as "19.99".'},
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return Decimal(super().to_internal_value(data))
 
 
 class StrictSerializer(serializers.Serializer):

@@ -55,7 +55,7 @@ def worker(tmp_path):
             "--pool",
             "solo",
             "-Q",
-            queue,
+            f"{queue},{settings.CELERY_TASK_DEFAULT_QUEUE}",  # its own, and where events go
             "--without-mingle",
             "--without-gossip",
             "--loglevel",
@@ -101,3 +101,26 @@ def test_a_task_sent_through_the_broker_runs_on_the_worker(worker):
     reconcile.apply_async(queue=queue)
 
     assert _wait_for(lambda: ReconciliationRun.objects.filter(finished_at__isnull=False).exists())
+
+
+def test_lines_are_checked_and_a_deactivated_product_reaches_every_cart(worker):
+    from django.db import transaction
+
+    from cart.selectors import cart_get
+    from catalog.events import publish_sku_changes
+    from catalog.models import Sku
+    from tests.factories import SkuFactory
+
+    sku = SkuFactory()
+    for user_id in (903, 904):
+        cart_add_line(user_id=user_id, item_id=sku.item_id, sku_id=sku.sku_id)
+
+    def statuses():
+        return {cart_get(user_id=u).items[0].line.status for u in (903, 904)}
+
+    assert _wait_for(lambda: statuses() == {"available"}), "the worker did not check the new lines"
+    with transaction.atomic():
+        Sku.objects.filter(pk=sku.pk).update(active=False)
+        publish_sku_changes(sku_ids=[sku.sku_id], recheck_lines=True)
+
+    assert _wait_for(lambda: statuses() == {"unavailable"}, seconds=30), "the deactivation did not reach the carts"

@@ -1,0 +1,70 @@
+"""Login, logout and signup pages. Logging in or signing up merges the guest cart.
+
+The merge is hooked here, in the two views where a guest becomes a user, rather than in
+the ``user_logged_in`` signal: the API's token login must not touch a browser cookie,
+and the shopper should see what the merge did.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.shortcuts import resolve_url
+from django.views.generic import FormView
+
+from accounts.forms import LoginForm, SignupForm
+from cart.services import MergeResult
+from cart.shopper import guest_cart_merge
+from core.errors import ApiError
+
+
+def _merge_guest_cart(request, response) -> None:
+    """Merge the guest cookie into the account and tell the shopper what happened."""
+    try:
+        result = guest_cart_merge(request, response)
+    except ApiError as exc:
+        messages.warning(request, f"Your guest cart could not be merged yet: {exc.detail}")
+        return
+    if result is not None:
+        messages.info(request, merge_summary(result))
+
+
+def merge_summary(result: MergeResult) -> str:
+    """ "We merged your guest cart: 2 added, 1 raised. 1 did not fit …"."""
+    counts = {"added": 0, "raised": 0, "kept": 0}
+    for outcome in result.merged:
+        counts[outcome.action] += 1
+    parts = [f"{n} {action}" for action, n in counts.items() if n]
+    text = "We merged your guest cart into your account"
+    text += f": {', '.join(parts)}." if parts else "."
+    if result.skipped:
+        text += f" {len(result.skipped)} did not fit: a cart holds at most 120 different items."
+    return text
+
+
+class ShopperLoginView(LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _merge_guest_cart(self.request, response)
+        return response
+
+
+class ShopperLogoutView(LogoutView):
+    """POST only (Django's default): a link or a prefetch cannot log anyone out."""
+
+
+class SignupView(FormView):
+    template_name = "accounts/signup.html"
+    form_class = SignupForm
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        response = super().form_valid(form)
+        _merge_guest_cart(self.request, response)
+        return response
+
+    def get_success_url(self):
+        return resolve_url("cart:detail")

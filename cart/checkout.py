@@ -1,0 +1,117 @@
+"""Checkout: the one place that trusts nothing cached.
+
+Price and stock come from MySQL in the transaction that deducts the stock; every line's
+stock is taken with a conditional ``UPDATE … WHERE quantity >= n``, so two buyers of the
+last unit cannot both win, and any failed line rolls the whole order back.
+"""
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from cart.models import Order, OrderLine
+from cart.selectors import cart_get_raw
+from cart.services import cart_remove_lines
+from catalog.cache import sku_info_many
+from catalog.events import publish_sku_changes
+from catalog.models import Sku, Stock
+from core.errors import InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from pricing.money import quantize
+from pricing.selectors import price_effective_many
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    order: Order
+    lines: list[OrderLine]
+
+
+def checkout_place_order(
+    *, user_id: int, ids: list[str] | None = None, expected_total: Decimal | None = None
+) -> PlacedOrder:
+    """Buy the given lines (default: the checked ones) at today's prices.
+
+    Raises ``Unavailable`` (a SKU or item no longer sold), ``PriceChanged`` (the real
+    total differs from ``expected_total``), ``SoldOut`` (stock short for some lines):
+    each lists the line ids, and none deducts anything or creates an order. On success
+    the bought lines leave the cart.
+    """
+    cart = cart_get_raw(user_id=user_id)
+    by_id = {line.id: line for line in cart.lines}
+    if ids is not None:
+        missing = [line_id for line_id in ids if line_id not in by_id]
+        if missing:
+            raise LineNotFound(ids=missing)
+        lines = [by_id[line_id] for line_id in dict.fromkeys(ids)]
+    else:
+        lines = [line for line in cart.lines if line.checked]
+    if not lines:
+        raise InvalidInput({"ids": ["Nothing to check out: select at least one line."]})
+    lines.sort(key=lambda line: line.sku_id)  # one lock order for every buyer: no deadlocks
+    sku_ids = [line.sku_id for line in lines]
+
+    with transaction.atomic(using="default"):
+        skus = {s.sku_id: s for s in Sku.objects.select_related("item").filter(sku_id__in=sku_ids)}
+        prices = price_effective_many(sku_ids=sku_ids)
+        unavailable = [
+            line.id
+            for line in lines
+            if line.sku_id not in skus
+            or line.sku_id not in prices
+            or skus[line.sku_id].item_id != line.item_id
+            or not (skus[line.sku_id].active and skus[line.sku_id].item.active)
+        ]
+        if unavailable:
+            raise Unavailable(ids=unavailable)
+        currencies = {prices[s].currency for s in sku_ids}
+        if len(currencies) != 1:
+            raise InvalidInput({"ids": ["These lines are priced in different currencies; check them out apart."]})
+        currency = currencies.pop()
+        total = quantize(sum((prices[line.sku_id].amount * line.quantity for line in lines), Decimal(0)))
+        if expected_total is not None and quantize(expected_total) != total:
+            shown = sku_info_many(sku_ids)
+            changed = [
+                line.id
+                for line in lines
+                if line.sku_id not in shown or shown[line.sku_id].price != prices[line.sku_id].amount
+            ]
+            raise PriceChanged(ids=changed, total=str(total), currency=currency)
+        short = [
+            line.id
+            for line in lines
+            if not Stock.objects.filter(sku_id=line.sku_id, quantity__gte=line.quantity).update(
+                quantity=F("quantity") - line.quantity
+            )
+        ]
+        if short:
+            raise SoldOut(ids=short)  # leaving the block rolls back the deductions made so far
+        order = Order.objects.create(user_id=user_id, total=total, currency=currency)
+        order_lines = OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    item_id=line.item_id,
+                    sku_id=line.sku_id,
+                    title=skus[line.sku_id].item.title,
+                    attributes=skus[line.sku_id].attributes,
+                    quantity=line.quantity,
+                    unit_price=prices[line.sku_id].amount,
+                    line_total=quantize(prices[line.sku_id].amount * line.quantity),
+                )
+                for line in lines
+            ]
+        )
+        sold_out_now = set(Stock.objects.filter(sku_id__in=sku_ids, quantity=0).values_list("sku_id", flat=True))
+        publish_sku_changes(sku_ids=set(sku_ids) - sold_out_now)
+        publish_sku_changes(sku_ids=sold_out_now, recheck_lines=True)
+
+    try:
+        cart_remove_lines(user_id=user_id, ids=[line.id for line in lines])
+    except Exception:
+        logger.exception("order %s placed but its lines could not be removed from the cart", order.pk)
+    return PlacedOrder(order=order, lines=order_lines)

@@ -1,0 +1,226 @@
+"""The guest cart: a shopper's lines kept in a signed cookie until they log in.
+
+``GuestCart`` mirrors the cart services (``cart/services.py``) so a guest meets the same
+rules as an account: adding grows a line and caps it at the maximum quantity, a quantity
+of 0 removes the line, a new line past the line limit raises ``CartFull``, changing a
+line that is not there raises ``LineNotFound``. At login the lines go to ``cart_merge``
+as ``MergeEntry`` objects, like a mobile app's device cart.
+
+The cookie holds only ids, quantities and checked flags, in list order (oldest first):
+``{"v": 1, "l": [[item_id, sku_id, quantity, checked], ...]}``, compressed and signed.
+Titles, prices and stock are looked up on every read, never trusted from the client.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+
+from cart.lines import CartLine, line_id
+from cart.models import LineStatus
+from cart.selectors import CartView, cart_view_from_raw
+from cart.services import LineChange, MergeEntry
+from cart.status import line_status
+from cart.store import RawCart
+from catalog.cache import sku_info_many
+from catalog.ids import MAX_ID
+from core.errors import CartFull, LineNotFound
+
+COOKIE_NAME = "guest_cart"
+# Signing with a salt of its own: a value signed for another purpose (a session, a
+# password reset) never passes as a cart.
+COOKIE_SALT = "cart.guest.v1"
+COOKIE_MAX_AGE = 30 * 24 * 3600
+# Browsers drop a cookie over 4096 bytes (name and attributes included) without a word,
+# which would silently empty the cart; refuse a new line before that instead.
+COOKIE_MAX_BYTES = 3800
+_FORMAT = 1
+
+
+@dataclass(slots=True)
+class GuestLine:
+    item_id: int
+    sku_id: int
+    quantity: int
+    checked: bool = True
+
+    @property
+    def id(self) -> str:
+        return line_id(self.item_id, self.sku_id)
+
+
+def _is_id(value) -> bool:
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
+def _parse_lines(data) -> list[GuestLine] | None:
+    """Return the lines of a decoded payload, or None when anything about it is off."""
+    if not isinstance(data, dict) or data.get("v") != _FORMAT or not isinstance(data.get("l"), list):
+        return None
+    rows = data["l"]
+    if len(rows) > settings.CART_MAX_LINES:
+        return None
+    lines, seen = [], set()
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 4):
+            return None
+        item_id, sku_id, quantity, checked = row
+        if not (_is_id(item_id) and _is_id(sku_id) and type(quantity) is int and checked in (0, 1)):
+            return None
+        if not 1 <= quantity <= settings.CART_MAX_QUANTITY or (item_id, sku_id) in seen:
+            return None
+        seen.add((item_id, sku_id))
+        lines.append(GuestLine(item_id=item_id, sku_id=sku_id, quantity=quantity, checked=bool(checked)))
+    return lines
+
+
+class GuestCart:
+    """A guest's lines and the operations on them; ``changed`` says the cookie needs rewriting.
+
+    ``dropped`` is set when the cookie it came from was tampered with, expired or malformed:
+    the cart then starts empty and the cookie should be deleted.
+    """
+
+    def __init__(self, lines: list[GuestLine] | None = None):
+        self._lines: dict[str, GuestLine] = {line.id: line for line in lines or []}
+        self.changed = False
+        self.dropped = False
+
+    # --- the cookie -----------------------------------------------------------------
+
+    @classmethod
+    def from_cookie(cls, value: str | None) -> "GuestCart":
+        """Decode a cookie value; never raises. A bad value gives an empty, ``dropped`` cart."""
+        if not value:
+            return cls()
+        try:
+            data = signing.loads(value, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+        except (signing.BadSignature, ValueError, TypeError, UnicodeError):
+            # BadSignature covers tampering and expiry; the others a signed value that is
+            # not our JSON at all (only possible across format changes).
+            data = None
+        lines = _parse_lines(data)
+        if lines is None:
+            cart = cls()
+            cart.dropped = True
+            return cart
+        return cls(lines)
+
+    def to_cookie(self) -> str:
+        rows = [[g.item_id, g.sku_id, g.quantity, int(g.checked)] for g in self._lines.values()]
+        return signing.dumps({"v": _FORMAT, "l": rows}, salt=COOKIE_SALT, compress=True)
+
+    # --- reads ----------------------------------------------------------------------
+
+    @property
+    def lines(self) -> list[GuestLine]:
+        return list(self._lines.values())
+
+    @property
+    def quantity(self) -> int:
+        return sum(g.quantity for g in self._lines.values())
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def merge_entries(self) -> list[MergeEntry]:
+        """The lines as ``cart_merge`` takes them, oldest first (the first ones to fit win)."""
+        return [MergeEntry(g.item_id, g.sku_id, g.quantity, g.checked) for g in self._lines.values()]
+
+    # --- writes (the rules of cart/services.py) -------------------------------------
+
+    def add(self, *, item_id: int, sku_id: int, quantity: int = 1) -> LineChange:
+        """Add ``quantity``; an existing line grows, capped at the maximum. Raises ``CartFull``."""
+        max_quantity = settings.CART_MAX_QUANTITY
+        line = self._lines.get(line_id(item_id, sku_id))
+        if line is not None:
+            wanted = line.quantity + quantity
+            line.quantity = min(wanted, max_quantity)
+            self.changed = True
+            return self._change(line, capped=wanted > max_quantity)
+        if len(self._lines) >= settings.CART_MAX_LINES:
+            raise CartFull()
+        line = GuestLine(item_id=item_id, sku_id=sku_id, quantity=min(quantity, max_quantity))
+        self._lines[line.id] = line
+        if len(self.to_cookie()) > COOKIE_MAX_BYTES:
+            del self._lines[line.id]
+            raise CartFull("Your guest cart is full; log in to add more items.")
+        self.changed = True
+        return self._change(line, capped=quantity > max_quantity)
+
+    def update(
+        self,
+        *,
+        item_id: int,
+        sku_id: int,
+        quantity: int | None = None,
+        delta: int | None = None,
+        checked: bool | None = None,
+    ) -> LineChange:
+        """Set the quantity or add ``delta`` (clamped to 0..max; 0 removes), and/or check it.
+
+        Raises ``LineNotFound`` when the line is not in the cart.
+        """
+        line = self._lines.get(line_id(item_id, sku_id))
+        if line is None:
+            raise LineNotFound()
+        if quantity is not None:
+            line.quantity = quantity
+        elif delta is not None:
+            line.quantity += delta
+        line.quantity = max(0, min(line.quantity, settings.CART_MAX_QUANTITY))
+        if checked is not None:
+            line.checked = checked
+        self.changed = True
+        if line.quantity == 0:
+            del self._lines[line.id]
+            return LineChange(cart_version=0, removed=True)
+        return self._change(line)
+
+    def remove(self, *, item_id: int, sku_id: int) -> LineChange:
+        """Remove a line; removing one that is not there changes nothing."""
+        removed = self._lines.pop(line_id(item_id, sku_id), None) is not None
+        self.changed = self.changed or removed
+        return LineChange(cart_version=0, removed=removed)
+
+    def select(self, *, checked: bool, ids: list[str] | None = None) -> None:
+        """Check or uncheck every line, or those in ``ids``; unknown ids are ignored."""
+        wanted = None if ids is None else set(ids)
+        for line in self._lines.values():
+            if wanted is None or line.id in wanted:
+                line.checked = checked
+        self.changed = True
+
+    def _change(self, line: GuestLine, *, capped: bool = False) -> LineChange:
+        return LineChange(cart_version=0, line=_cart_line(line, position=0, status=LineStatus.UNKNOWN), capped=capped)
+
+
+def _cart_line(line: GuestLine, *, position: int, status: str) -> CartLine:
+    return CartLine(
+        item_id=line.item_id,
+        sku_id=line.sku_id,
+        quantity=line.quantity,
+        checked=line.checked,
+        status=status,
+        price_at_add=None,  # not kept for guests: the cookie carries no prices
+        currency="",
+        # Stands in for the time added: list order is adding order, which is all that
+        # sorting newest first needs.
+        added_at_ms=position,
+        updated_at_ms=position,
+        version=0,
+    )
+
+
+def guest_cart_view(cart: GuestCart) -> CartView:
+    """Dress a guest's lines as ``cart_get`` dresses an account's: the same ``CartView``.
+
+    Guest lines have no asynchronous check; their status comes from the same rule
+    (``line_status``) applied to the SKU data read here. Warm: no I/O.
+    """
+    infos = sku_info_many(g.sku_id for g in cart.lines)
+    lines = [
+        _cart_line(g, position=position, status=line_status(infos.get(g.sku_id)))
+        for position, g in enumerate(cart.lines, start=1)
+    ]
+    return cart_view_from_raw(user_id=0, raw=RawCart(version=0, lines=lines))

@@ -1,0 +1,86 @@
+"""How money, stock hints and price notices read on the shopper pages. Display only."""
+
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+
+from pricing.money import Money
+
+register = template.Library()
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+# Below this many units the hint names the number, to nudge without promising.
+_FEW_LEFT = 5
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """``$19.99`` for USD, ``19.99 CHF`` for a currency without a symbol here."""
+    if isinstance(amount, Money):
+        amount, currency = amount.amount, amount.currency
+    if amount is None:
+        return "—"
+    currency = currency or settings.DEFAULT_CURRENCY
+    amount = Decimal(amount)
+    sign = "-" if amount < 0 else ""
+    symbol = _SYMBOLS.get(currency)
+    return f"{sign}{symbol}{abs(amount):,.2f}" if symbol else f"{sign}{abs(amount):,.2f} {currency}"
+
+
+@register.filter
+def price_notice(view) -> str:
+    """ "Price dropped by $X" / "Price rose by $X" for a cart ``LineView``; "" when unchanged."""
+    change = view.price_change
+    if not change:
+        return ""
+    currency = view.info.currency if view.info else ""
+    verb = "dropped" if change < 0 else "rose"
+    return f"Price {verb} by {money(abs(change), currency)}"
+
+
+@register.filter
+def stock_hint(stock) -> str:
+    if stock is None:
+        return ""
+    if stock <= 0:
+        return "Out of stock"
+    if stock < _FEW_LEFT:
+        return f"Only {stock} left"
+    return "In stock"
+
+
+@register.filter
+def attributes(values: dict | None) -> str:
+    """``size: 42 · colour: Olive``."""
+    return " · ".join(f"{key}: {value}" for key, value in sorted((values or {}).items()))
+
+
+@register.filter
+def counted_quantity(cart) -> int:
+    """Units in the subtotal: the selected lines that are available."""
+    return sum(v.line.quantity for v in cart.items if v.counts_in_subtotal)
+
+
+@register.filter
+def line_currency(view) -> str:
+    return (view.info.currency if view.info else "") or view.line.currency or settings.DEFAULT_CURRENCY
+
+
+@register.filter
+def buyable_skus(product) -> list:
+    """The SKUs of a product page or card that can go in a cart: sold and priced."""
+    return [s for s in product.skus if s.sku.sellable and s.price is not None]
+
+
+@register.filter
+def from_price(product):
+    """The lowest price of a product's buyable SKUs, or None."""
+    prices = [s.price for s in buyable_skus(product)]
+    return min(prices, key=lambda p: p.amount) if prices else None
+
+
+@register.filter
+def total_stock(product) -> int | None:
+    stocks = [s.stock for s in buyable_skus(product) if s.stock is not None]
+    return sum(stocks) if stocks else None

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from cart import views
+
+app_name = "cart"
+
+urlpatterns = [
+    path("cart/", views.cart_detail, name="detail"),
+    path("cart/add", views.cart_add, name="add"),
+    path("cart/lines/<str:line_id>/update", views.cart_line_update, name="line-update"),
+    path("cart/lines/<str:line_id>/remove", views.cart_line_remove, name="line-remove"),
+    path("cart/select", views.cart_select, name="select"),
+]

@@ -1,0 +1,111 @@
+"""The asynchronous truth of cart lines: is the SKU still sold, in stock, at what price.
+
+Adding a line never asks the catalog. The add script queues the new line on the check
+stream in the same atomic call; the consumer here (run by the worker's consumer thread)
+checks a whole batch against MySQL with three queries and records each line's status and
+price at add with one script call per cart. A product deactivated later reaches the
+carts that hold it through ``lines_recheck_for_skus``, which finds them with the
+``sku_id`` index of each shard (the reverse index; see docs/async-flows.md).
+"""
+
+import logging
+from collections import defaultdict
+
+import redis
+
+from cart import keys
+from cart.models import CartItem
+from cart.persistence import consumer_name, ensure_group
+from cart.services import LineCheck, cart_record_checks
+from cart.status import line_status
+from cart.store import CartStore, NotLoaded
+from catalog.cache import SkuInfo, sku_info_refresh
+from config.sharding import SHARD_ALIASES
+from ops.redis_client import get_redis
+
+logger = logging.getLogger(__name__)
+
+GROUP = "check"
+# A check claimed by a consumer that died is taken over after this long.
+CLAIM_IDLE_MS = 30_000
+
+
+def _check(item_id: int, sku_id: int, info: SkuInfo | None) -> LineCheck:
+    return LineCheck(
+        item_id=item_id,
+        sku_id=sku_id,
+        status=line_status(info),
+        price_at_add=info.price if info is not None else None,
+        currency=info.currency if info is not None else "",
+    )
+
+
+def _record(lines_by_user: dict[int, list[tuple[int, int]]], infos: dict[int, SkuInfo]) -> tuple[int, list[int]]:
+    """Record checks per cart; return (lines changed, users whose cart is not in Redis)."""
+    store = CartStore()
+    changed, cold = 0, []
+    for user_id, lines in lines_by_user.items():
+        checks = [_check(item_id, sku_id, infos.get(sku_id)) for item_id, sku_id in lines]
+        try:
+            changed += cart_record_checks(user_id=user_id, checks=checks, store=store)
+        except NotLoaded:
+            cold.append(user_id)
+    return changed, cold
+
+
+def line_checks_drain(
+    *, consumer: str | None = None, count: int = 500, block_ms: int | None = None, client: redis.Redis | None = None
+) -> int:
+    """Check one batch of queued lines per stream; return how many lines changed. Idempotent."""
+    client = client or get_redis()
+    consumer = consumer or consumer_name()
+    changed = 0
+    for stream in keys.check_keys():
+        ensure_group(client, stream, GROUP)
+        # Redis 6.2 answers [next, entries], 7.0 adds the deleted ids: take the entries.
+        claimed = client.xautoclaim(stream, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)[1]
+        response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+        entries = [*claimed, *(entry for _, batch in response or [] for entry in batch)]
+        entries = [(entry_id, fields) for entry_id, fields in entries if fields]
+        if not entries:
+            continue
+        lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for _, fields in entries:
+            user_id = int(fields[b"u"])
+            for field in fields[b"f"].decode().split(","):
+                item_id, sku_id = field.split(":")
+                lines_by_user[user_id].append((int(item_id), int(sku_id)))
+        infos = sku_info_refresh({sku for lines in lines_by_user.values() for _, sku in lines})
+        batch_changed, _ = _record(lines_by_user, infos)  # a cold cart re-queues its unchecked lines on load
+        changed += batch_changed
+        ids = [entry_id for entry_id, _ in entries]
+        pipe = client.pipeline(transaction=False)
+        pipe.xack(stream, GROUP, *ids)
+        pipe.xdel(stream, *ids)
+        pipe.execute()
+    return changed
+
+
+def lines_recheck_for_skus(*, sku_ids: list[int]) -> int:
+    """Re-check every cart line holding these SKUs (after a product was deactivated,
+    reactivated or its stock crossed zero). One query per shard finds them through the
+    ``cart_item (sku_id)`` index; loaded carts are updated in Redis (and persisted like
+    any change), carts not in Redis directly in their shard. Idempotent."""
+    infos = sku_info_refresh(sku_ids)
+    changed = 0
+    for alias in SHARD_ALIASES:
+        rows = CartItem.objects.using(alias).filter(sku_id__in=sku_ids, deleted=False)
+        lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for user_id, item_id, sku_id in rows.values_list("user_id", "item_id", "sku_id"):
+            lines_by_user[user_id].append((item_id, sku_id))
+        batch_changed, cold = _record(lines_by_user, infos)
+        changed += batch_changed
+        for sku_id in sku_ids:
+            status = line_status(infos.get(sku_id))
+            changed += (
+                CartItem.objects.using(alias)
+                .filter(user_id__in=cold, sku_id=sku_id, deleted=False)
+                .exclude(status=status)
+                .update(status=status)
+            )
+    return changed

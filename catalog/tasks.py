@@ -1,0 +1,55 @@
+"""Catalog tasks: consume change events, sync stock hints. Each is safe to run twice."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from catalog.cache import sku_info_refresh, stock_hints_store
+from catalog.models import Stock
+from ops.redis_client import get_redis
+
+logger = logging.getLogger(__name__)
+
+STOCK_WATERMARK_KEY = "stock:synced-until"
+CHUNK = 1000
+
+
+@shared_task(
+    name="catalog.refresh_skus", ignore_result=True, autoretry_for=(Exception,), retry_backoff=2, max_retries=5
+)
+def refresh_skus(sku_ids: list[int]) -> int:
+    """Reload SKUs (price, title, stock, sellable) into the Redis cache and announce them."""
+    return len(sku_info_refresh(sku_ids))
+
+
+@shared_task(name="catalog.sync_stock", ignore_result=True, expires=240)
+def sync_stock(full: bool = False) -> int:
+    """Copy stock levels changed since the last sync into the Redis stock hints.
+
+    Every five minutes (beat). Incremental on ``updated_at`` with a minute of overlap;
+    ``full`` (and the first run) copies every row, in chunks of 1,000.
+    """
+    from django.conf import settings
+
+    client = get_redis()
+    watermark_key = f"{settings.REDIS_KEY_PREFIX}{STOCK_WATERMARK_KEY}"
+    started = timezone.now()
+    rows = Stock.objects.order_by("sku_id")
+    since = None if full else client.get(watermark_key)
+    if since is not None:
+        rows = rows.filter(updated_at__gte=timezone.datetime.fromisoformat(since.decode()) - timedelta(minutes=1))
+    synced = 0
+    batch: dict[int, int] = {}
+    for sku_id, quantity in rows.values_list("sku_id", "quantity").iterator(chunk_size=CHUNK):
+        batch[sku_id] = quantity
+        if len(batch) >= CHUNK:
+            stock_hints_store(batch)
+            synced += len(batch)
+            batch = {}
+    stock_hints_store(batch)
+    synced += len(batch)
+    client.set(watermark_key, started.isoformat())
+    logger.info("stock sync: %d hints written (%s)", synced, "full" if since is None else f"since {since.decode()}")
+    return synced

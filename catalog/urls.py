@@ -1,0 +1,11 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.product_list, name="home"),
+    path("products/", views.product_list, name="list"),
+    path("products/<str:item_id>/", views.product_detail, name="detail"),
+]

@@ -1,0 +1,152 @@
+"""The asynchronous catalog check of cart lines: status and price at add."""
+
+from decimal import Decimal
+
+from cart import keys
+from cart.models import CartItem
+from cart.selectors import cart_get
+from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_update_line
+from cart.validity import line_checks_drain, lines_recheck_for_skus
+from catalog.cache import local_cache
+from catalog.models import Sku, Stock
+from tests.cart.helpers import cached_version, drain
+from tests.conftest import db_all
+from tests.factories import PromotionFactory, SkuFactory
+
+pytestmark = db_all
+
+
+def _status(user_id: int) -> dict[str, tuple]:
+    return {v.line.id: (v.line.status, v.line.price_at_add) for v in cart_get(user_id=user_id).items}
+
+
+def test_a_new_line_is_queued_for_its_check_in_the_same_call(_clean_redis):
+    sku = SkuFactory()
+    cart_add_line(user_id=1, item_id=sku.item_id, sku_id=sku.sku_id)
+    cart_add_line(user_id=1, item_id=sku.item_id, sku_id=sku.sku_id)  # grows: nothing new to check
+    assert _clean_redis.xlen(keys.check_key(1)) == 1
+
+
+def test_checks_set_status_and_price_at_add():
+    good = SkuFactory(price__amount=Decimal("20.00"))
+    PromotionFactory(sku=good, percent_off=Decimal("10"))
+    inactive = SkuFactory(active=False)
+    sold_out = SkuFactory(stock__quantity=0)
+    for sku in (good, inactive, sold_out):
+        cart_add_line(user_id=2, item_id=sku.item_id, sku_id=sku.sku_id)
+    cart_add_line(user_id=2, item_id=77, sku_id=77)  # no such SKU
+    assert {s for s, _ in _status(2).values()} == {"unknown"}
+
+    assert line_checks_drain() == 4
+
+    assert _status(2) == {
+        f"{good.item_id}:{good.sku_id}": ("available", Decimal("18.00")),
+        f"{inactive.item_id}:{inactive.sku_id}": ("unavailable", Decimal("19.99")),
+        f"{sold_out.item_id}:{sold_out.sku_id}": ("out_of_stock", Decimal("19.99")),
+        "77:77": ("unavailable", None),
+    }
+
+
+def test_checked_statuses_are_persisted_like_any_change():
+    sku = SkuFactory(price__amount=Decimal("5.50"))
+    cart_add_line(user_id=3, item_id=sku.item_id, sku_id=sku.sku_id)
+    line_checks_drain()
+    drain()
+    row = CartItem.objects.for_user(3).get(sku_id=sku.sku_id)
+    assert (row.status, row.price_at_add, row.currency) == ("available", Decimal("5.50"), "USD")
+
+
+def test_a_check_never_brings_back_a_removed_line_nor_touches_quantity():
+    removed, kept = SkuFactory(), SkuFactory()
+    cart_add_line(user_id=4, item_id=removed.item_id, sku_id=removed.sku_id)
+    cart_add_line(user_id=4, item_id=kept.item_id, sku_id=kept.sku_id)
+    cart_remove_line(user_id=4, item_id=removed.item_id, sku_id=removed.sku_id)
+    cart_update_line(user_id=4, item_id=kept.item_id, sku_id=kept.sku_id, quantity=5)
+
+    line_checks_drain()
+
+    view = cart_get(user_id=4)
+    assert [(v.line.sku_id, v.line.quantity, v.line.status) for v in view.items] == [(kept.sku_id, 5, "available")]
+
+
+def test_running_checks_twice_changes_nothing_the_second_time(_clean_redis):
+    sku = SkuFactory()
+    cart_add_line(user_id=5, item_id=sku.item_id, sku_id=sku.sku_id)
+    entries = _clean_redis.xrange(keys.check_key(5))
+    line_checks_drain()
+    version = cached_version(5)
+    for _, fields in entries:  # the same check delivered again
+        _clean_redis.xadd(keys.check_key(5), fields)
+
+    assert line_checks_drain() == 0
+    assert cached_version(5) == version
+
+
+def test_a_later_check_keeps_the_price_the_line_was_added_at():
+    sku = SkuFactory(price__amount=Decimal("10.00"))
+    cart_add_line(user_id=6, item_id=sku.item_id, sku_id=sku.sku_id)
+    line_checks_drain()
+    sku.price.amount = Decimal("12.00")
+    sku.price.save()
+    lines_recheck_for_skus(sku_ids=[sku.sku_id])
+    (view,) = cart_get(user_id=6).items
+    assert (view.line.price_at_add, view.unit_price, view.price_change) == (
+        Decimal("10.00"),
+        Decimal("12.00"),
+        Decimal("2.00"),
+    )
+
+
+def test_merged_lines_are_checked_too(_clean_redis):
+    skus = [SkuFactory() for _ in range(3)]
+    cart_merge(user_id=7, entries=[MergeEntry(item_id=s.item_id, sku_id=s.sku_id, quantity=1) for s in skus])
+    line_checks_drain()
+    assert {status for status, _ in _status(7).values()} == {"available"}
+
+
+def test_a_cart_reloaded_with_unchecked_lines_queues_them_again(_clean_redis):
+    sku = SkuFactory()
+    cart_add_line(user_id=8, item_id=sku.item_id, sku_id=sku.sku_id)
+    drain()
+    _clean_redis.delete(keys.cart_key(8), keys.check_key(8))  # Redis lost the cart and the queue
+
+    cart_get(user_id=8)
+    line_checks_drain()
+
+    assert _status(8)[f"{sku.item_id}:{sku.sku_id}"][0] == "available"
+
+
+def test_deactivating_a_product_marks_the_lines_of_every_cart_that_holds_it(_clean_redis):
+    sku, other = SkuFactory(), SkuFactory()
+    for user_id in (11, 12, 13):
+        cart_add_line(user_id=user_id, item_id=sku.item_id, sku_id=sku.sku_id)
+        cart_add_line(user_id=user_id, item_id=other.item_id, sku_id=other.sku_id)
+    line_checks_drain()
+    drain()
+    _clean_redis.delete(keys.cart_key(13))  # one cart is not in Redis: its shard row is marked
+    Sku.objects.filter(pk=sku.pk).update(active=False)
+
+    lines_recheck_for_skus(sku_ids=[sku.sku_id])
+    drain()
+
+    for user_id in (11, 12):
+        statuses = {v.line.sku_id: v.line.status for v in cart_get(user_id=user_id).items}
+        assert statuses == {sku.sku_id: "unavailable", other.sku_id: "available"}
+    assert CartItem.objects.for_user(13).get(sku_id=sku.sku_id).status == "unavailable"
+    assert CartItem.objects.for_user(11).get(sku_id=sku.sku_id).status == "unavailable"
+    assert lines_recheck_for_skus(sku_ids=[sku.sku_id]) == 0  # twice: nothing more to do
+
+
+def test_reads_show_a_sell_out_before_any_event_reached_the_cart():
+    sku = SkuFactory(stock__quantity=3)
+    cart_add_line(user_id=14, item_id=sku.item_id, sku_id=sku.sku_id)
+    line_checks_drain()
+    Stock.objects.filter(sku=sku).update(quantity=0)
+    from catalog.tasks import sync_stock
+
+    sync_stock()
+    local_cache.clear()
+
+    (view,) = cart_get(user_id=14).items
+    assert (view.line.status, view.status, view.info.stock) == ("available", "out_of_stock", 0)
+    assert cart_get(user_id=14).summary.checked_subtotal == Decimal("0.00")

@@ -1,0 +1,226 @@
+"""The shopper pages in a real browser: Debian's Chromium driven by Playwright, against
+pytest-django's live server (a thread of this process, so the same Redis and databases).
+
+The browser is the system one; Playwright never downloads its own. Without it these
+tests skip; CI installs it.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cart.selectors import cart_get
+from cart.services import cart_add_line
+from tests.conftest import db_all_tx
+from tests.factories import UserFactory
+from tests.web.helpers import deactivate, make_sku, mark_checked
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "correct-horse-battery"
+DESKTOP = {"width": 1100, "height": 760}
+PHONE = {"width": 375, "height": 740}
+CART_LINK = re.compile(r"^Cart(, \d+ items?)?$")
+
+pytestmark = [
+    db_all_tx,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API keeps an asyncio loop on this thread while it runs, and Django
+    # refuses ORM calls on a thread with a loop. The test code stays plain synchronous
+    # code (the loop only drives the browser), so allow it for this module's lifetime.
+    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open a fresh browser context (its own cookies) at a viewport size; closed after the test."""
+    contexts = []
+
+    def open_(path: str = "/", viewport: dict = DESKTOP, **options):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(path)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def line(page, title: str):
+    return page.locator("li.cart-line", has_text=title)
+
+
+def log_in(page, user) -> None:
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/cart/")
+
+
+def mark_reload_sentinel(page) -> None:
+    """Set a flag that a full page load would wipe: proves an update came without one."""
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__noReload === true")
+
+
+def test_guest_cart_then_login_merges_with_the_max_rule(open_page):
+    shoe = make_sku("Trail Running Shoe", "89.00", size="42")
+    make_sku("Plush Bath Towel", "28.99", colour="Olive")
+    mug = make_sku("Stoneware Mug", "12.50", colour="Sand")
+    user = UserFactory()
+    cart_add_line(user_id=user.pk, item_id=shoe.item_id, sku_id=shoe.sku_id, quantity=2)
+    cart_add_line(user_id=user.pk, item_id=mug.item_id, sku_id=mug.sku_id, quantity=1)
+
+    # As a guest: add two products from the list.
+    page = open_page("/products/")
+    page.get_by_role("button", name="Add Trail Running Shoe to cart").click()
+    page.get_by_role("button", name="Add Plush Bath Towel to cart").click()
+    page.get_by_role("link", name=CART_LINK).click()
+    assert page.locator(".cart-count").inner_text() == "2"
+    assert line(page, "Trail Running Shoe").count() == 1 and line(page, "Plush Bath Towel").count() == 1
+
+    # Change quantities without reloading: + three times, then a typed value.
+    mark_reload_sentinel(page)
+    shoe_id = f"{shoe.item_id}:{shoe.sku_id}"
+    for expected in ("2", "3", "4"):
+        line(page, "Trail Running Shoe").get_by_role("button", name="One more Trail Running Shoe").click()
+        page.wait_for_function("([id, q]) => document.getElementById('qty-' + id).value === q", arg=[shoe_id, expected])
+    shoe_line = line(page, "Trail Running Shoe")
+    shoe_line.get_by_label("Quantity of Trail Running Shoe").fill("3")
+    shoe_line.get_by_label("Quantity of Trail Running Shoe").dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('.cart-count').textContent.trim() === '4'")
+    assert_not_reloaded(page)
+
+    # Remove one.
+    line(page, "Plush Bath Towel").get_by_role("button", name="Remove Plush Bath Towel").click()
+    line(page, "Plush Bath Towel").wait_for(state="detached")
+    assert page.locator(".cart-count").inner_text() == "3"
+    assert_not_reloaded(page)
+
+    # Log in as a shopper who already has the shoe (2) and a mug: the larger quantity wins.
+    log_in(page, user)
+    assert page.get_by_text("We merged your guest cart into your account: 1 raised.").is_visible()
+    assert page.get_by_label("Quantity of Trail Running Shoe").input_value() == "3"
+    assert page.get_by_label("Quantity of Stoneware Mug").input_value() == "1"
+    assert line(page, "Plush Bath Towel").count() == 0
+    assert page.locator(".cart-count").inner_text() == "4"
+    assert {v.line.sku_id: v.line.quantity for v in cart_get(user_id=user.pk).items} == {
+        shoe.sku_id: 3,
+        mug.sku_id: 1,
+    }
+
+
+def test_unchecking_a_line_changes_the_subtotal_without_a_reload(open_page):
+    shoe = make_sku("Trail Running Shoe", "89.00", size="42")
+    towel = make_sku("Plush Bath Towel", "28.99", colour="Olive")
+    user = UserFactory()
+    for sku in (shoe, towel):
+        cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
+        mark_checked(user.pk, sku)
+    page = open_page("/cart/")
+    log_in(page, user)
+    subtotal = page.locator("#subtotal")
+    assert subtotal.inner_text() == "$117.99"
+
+    mark_reload_sentinel(page)
+    page.get_by_label("Select Plush Bath Towel").uncheck()
+    page.wait_for_function("() => document.getElementById('subtotal').textContent === '$89.00'")
+    assert page.get_by_label("Select Plush Bath Towel").is_checked() is False
+    page.get_by_role("button", name="Select all", exact=True).click()
+    page.wait_for_function("() => document.getElementById('subtotal').textContent === '$117.99'")
+    assert_not_reloaded(page)
+
+
+def test_an_unavailable_line_is_gray_with_its_message(open_page):
+    shoe = make_sku("Trail Running Shoe", "89.00", size="42")
+    lamp = make_sku("Brass Desk Lamp", "64.00", finish="Brass")
+    user = UserFactory()
+    for sku in (shoe, lamp):
+        cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
+        mark_checked(user.pk, sku)
+    deactivate(lamp)
+    page = open_page("/cart/")
+    log_in(page, user)
+    gone = line(page, "Brass Desk Lamp")
+    assert gone.get_by_text("This item is no longer available").is_visible()
+    assert gone.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(241, 242, 244)"
+    assert gone.locator(".line-title").evaluate("el => getComputedStyle(el).color") == "rgb(138, 146, 156)"
+    assert page.locator("#subtotal").inner_text() == "$89.00"
+
+
+def test_without_javascript_every_control_still_works(open_page):
+    shoe = make_sku("Trail Running Shoe", "89.00", size="42")
+    page = open_page(f"/products/{shoe.item_id}/", java_script_enabled=False)
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("link", name=CART_LINK).click()
+    page.get_by_role("button", name="One more Trail Running Shoe").click()
+    assert page.get_by_label("Quantity of Trail Running Shoe").input_value() == "3"
+    page.get_by_label("Quantity of Trail Running Shoe").fill("5")
+    page.get_by_role("button", name="Update", exact=True).click()
+    assert page.get_by_label("Quantity of Trail Running Shoe").input_value() == "5"
+    page.get_by_label("Select Trail Running Shoe").uncheck()
+    page.get_by_role("button", name="Update", exact=True).click()
+    assert page.locator("#subtotal").inner_text() == "$0.00"
+    page.get_by_role("button", name="Remove Trail Running Shoe").click()
+    assert page.get_by_text("Your cart is empty.").is_visible()
+
+
+def _showcase_cart():
+    """A realistic cart for the screenshots: checked lines, a price drop, one sold out, one gone."""
+    user = UserFactory(username="demo")
+    lines = [
+        (make_sku("Fjordwell Plush Bath Towel", "24.99", colour="Olive", size="Large"), 2, "27.99", "available"),
+        (make_sku("Trail Running Shoe", "89.00", size="42", width="Regular"), 1, None, "available"),
+        (make_sku("Stoneware Pour-Over Set", "46.50", colour="Sand"), 1, "42.00", "available"),
+        (make_sku("Merino Wool Beanie", "19.00", colour="Charcoal", stock=0), 1, None, "out_of_stock"),
+        (make_sku("Brass Desk Lamp", "64.00", finish="Brass"), 1, None, "available"),
+    ]
+    for sku, quantity, price_at_add, status in reversed(lines):
+        cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id, quantity=quantity)
+        mark_checked(user.pk, sku, status, price_at_add=price_at_add)
+    deactivate(lines[-1][0])
+    return user
+
+
+def test_the_cart_page_at_desktop_and_phone_width(open_page):
+    user = _showcase_cart()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = open_page("/cart/", viewport=viewport)
+        log_in(page, user)
+        page.goto("/cart/")  # without the login message, as a shopper sees it later
+        assert page.locator("li.cart-line").count() == 5
+        # Usable at phone width: nothing wider than the screen, so no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        page.screenshot(path=str(SCREENSHOTS / f"cart-{name}.png"), full_page=True)
