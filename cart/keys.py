@@ -22,6 +22,11 @@ def lock_key(user_id: int) -> str:
     return f"{_p()}cart:{{{user_id}}}:lock"
 
 
+def events_channel(user_id: int) -> str:
+    """Pub/sub channel on which every change of the user's cart announces its version."""
+    return f"{_p()}cart:{{{user_id}}}:events"
+
+
 def idempotency_key(user_id: int, client_key: str) -> str:
     # Hashed: the client's key may be 255 arbitrary characters.
     digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]

@@ -116,7 +116,13 @@ class CartStore:
         Raises ``NotLoaded`` when the cart is not in Redis. Other refusals (``cart_full``,
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
         """
-        script_keys = [keys.cart_key(user_id), keys.log_key(user_id), keys.dirty_key(user_id), keys.check_key(user_id)]
+        script_keys = [
+            keys.cart_key(user_id),
+            keys.log_key(user_id),
+            keys.dirty_key(user_id),
+            keys.check_key(user_id),
+            keys.events_channel(user_id),
+        ]
         expected = "" if expected_version is None else str(expected_version)
         raw = self.scripts[name](keys=script_keys, args=[user_id, expected, self.ttl_ms, *args])
         cart = None

@@ -107,6 +107,12 @@ class SystemBusy(ApiError):
         super().__init__()
 
 
+class Degraded(ApiError):
+    status = 503
+    code = "degraded"
+    detail = "This feature is switched off for a while to keep the store fast; please try again later."
+
+
 class CartUnavailable(ApiError):
     status = 503
     code = "cart_unavailable"

@@ -1,13 +1,14 @@
 -- Prelude of every cart mutation (prepended at load time).
 --
 -- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index, KEYS[4] the stream
--- of lines waiting for a catalog check (all in the user's hash slot).
+-- of lines waiting for a catalog check (all in the user's hash slot), KEYS[5] the user's
+-- change channel (multi-device sync).
 -- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms.
 -- The script's own arguments start at ARGV[4].
 --
 -- Replies are JSON: {"err": code, ...} or the script's result with "version".
 
-local cart_key, log_key, dirty_key, check_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local cart_key, log_key, dirty_key, check_key, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local user_id, expected, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local function reply(t)
@@ -71,6 +72,8 @@ local function commit(changes)
   redis.call('PEXPIRE', cart_key, ttl_ms)
   redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'ts', now, 'l', cjson.encode(message))
   redis.call('ZADD', dirty_key, now, user_id)
+  -- Every device of the user hears of the change; it reloads if it is behind.
+  redis.call('PUBLISH', channel, cjson.encode({version = version}))
 end
 
 -- Queue new lines for the asynchronous catalog check (exists, active, in stock, price),

@@ -118,3 +118,17 @@ def test_removing_a_missing_line_changes_nothing(_clean_redis):
     result = cart_remove_line(user_id=15, item_id=9, sku_id=9)
     assert (result.removed, result.cart_version) == (False, change.cart_version)
     assert _clean_redis.xlen(keys.log_key(15)) == entries
+
+
+def test_every_change_announces_the_new_version_on_the_users_channel(_clean_redis):
+    cart_add_line(user_id=16, item_id=1, sku_id=1)
+    listener = _clean_redis.pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(keys.events_channel(16))
+    listener.get_message(timeout=1)
+    change = cart_add_line(user_id=16, item_id=2, sku_id=2)
+    cart_add_line(user_id=17, item_id=2, sku_id=2)  # another user's cart: not on this channel
+
+    message = listener.get_message(timeout=2)
+    assert json.loads(message["data"]) == {"version": change.cart_version}
+    assert listener.get_message(timeout=0.2) is None
+    listener.close()

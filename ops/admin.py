@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.db import transaction
+
+from ops.models import DegradationSwitch
+from ops.switches import FEATURES, switch_set, switches_state
+
+
+@admin.register(DegradationSwitch)
+class DegradationSwitchAdmin(admin.ModelAdmin):
+    list_display = ("name", "switched_off", "automatically_off", "reason", "updated_at")
+    list_editable = ("switched_off",)
+    readonly_fields = ("name", "description", "updated_at")
+    fields = ("name", "description", "switched_off", "reason", "updated_at")
+
+    def get_queryset(self, request):
+        # Every known feature has a row, so staff never have to create one by hand.
+        for name, description in FEATURES.items():
+            DegradationSwitch.objects.get_or_create(name=name, defaults={"description": description})
+        return super().get_queryset(request).filter(name__in=FEATURES)
+
+    @admin.display(boolean=True, description="off by the load monitor")
+    def automatically_off(self, obj):
+        return switches_state()[obj.name]["auto"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: switch_set(name=obj.name, off=obj.switched_off, source="manual"))

@@ -1,0 +1,88 @@
+"""Degradation switches: non-core features that are turned off to shed load.
+
+The truth is the ``DegradationSwitch`` table (staff flip it in admin) plus automatic
+flips by the load monitor; both are mirrored in one Redis hash that every process reads
+at most once a second, so a flip reaches every process within a second and costs a
+request nothing in between.
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+
+from core.errors import Degraded
+from ops.redis_client import get_redis
+
+# Every switch the code knows, with what turning it off does.
+FEATURES = {
+    "recommendations": "The 'You may also like' strip and GET /api/v1/cart/recommendations.",
+    "bundles": "Bundle suggestions on the cart page.",
+    "price_refresh": "Fetching a missing or stale price from pricing during a cart read.",
+    "cart_events": "Live cart updates across devices (server-sent events).",
+    "sharing": "Creating shareable cart links.",
+}
+REFRESH_SECONDS = 1.0
+logger = logging.getLogger(__name__)
+
+
+def switches_key() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}ops:switches"
+
+
+class _Snapshot:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.read_at = 0.0
+        self.off: set[str] = set()
+
+
+_snapshot = _Snapshot()
+
+
+def _off_now() -> set[str]:
+    """Features off right now (manual or automatic), read from Redis at most once a second."""
+    now = time.monotonic()
+    if now - _snapshot.read_at < REFRESH_SECONDS:
+        return _snapshot.off
+    with _snapshot.lock:
+        if now - _snapshot.read_at >= REFRESH_SECONDS:
+            try:
+                states = get_redis().hgetall(switches_key())
+                _snapshot.off = {name.decode().split(":", 1)[1] for name, value in states.items() if value == b"off"}
+            except Exception:  # noqa: BLE001 - Redis trouble must not take the features down with it
+                logger.warning("could not read the degradation switches; keeping the last known state")
+            _snapshot.read_at = now
+    return _snapshot.off
+
+
+def feature_enabled(name: str) -> bool:
+    if name not in FEATURES:
+        raise KeyError(f"unknown feature switch {name!r}")
+    return name not in _off_now()
+
+
+def require_feature(name: str) -> None:
+    """Raise ``Degraded`` (503 ``degraded``) when the feature is switched off."""
+    if not feature_enabled(name):
+        raise Degraded(feature=name)
+
+
+def switch_set(*, name: str, off: bool, source: str) -> None:
+    """Record a switch state from ``source`` ("manual" or "auto") for every process."""
+    if name not in FEATURES:
+        raise KeyError(f"unknown feature switch {name!r}")
+    get_redis().hset(switches_key(), f"{source}:{name}", "off" if off else "on")
+    _snapshot.read_at = 0.0  # this process sees it at once
+
+
+def switches_state() -> dict[str, dict[str, bool]]:
+    """``{feature: {"manual": off?, "auto": off?}}`` for dashboards and tests."""
+    states = get_redis().hgetall(switches_key())
+    result = {name: {"manual": False, "auto": False} for name in FEATURES}
+    for key, value in states.items():
+        source, name = key.decode().split(":", 1)
+        if name in result:
+            result[name][source] = value == b"off"
+    return result
