@@ -156,3 +156,23 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.item_id}:{self.sku_id} x{self.quantity}"
+
+
+class SharedCart(models.Model):
+    """An immutable snapshot of a cart behind a share link (see ``cart.sharing``).
+
+    Kept in ``default``, not on a user shard: it belongs to no user and holds no
+    personal data. Keyed by the SHA-256 of the token, so the table alone cannot open
+    any link.
+    """
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "cart_shared"
+
+    def __str__(self):
+        return f"shared cart {self.token_hash[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from cart.hot import hot_carts
 from cart.lines import CartLine
 from cart.loading import cart_ensure_loaded
 from cart.models import LineStatus
@@ -91,8 +92,12 @@ def cart_view_from_raw(*, user_id: int, raw: RawCart) -> CartView:
 def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
     """Return the cart's lines and version from Redis, loading a cold cart first.
 
-    Warm: one Redis round trip.
+    Warm: one Redis round trip; a hot cart (see ``cart.hot``) none.
     """
+    if settings.HOT_CART_CACHE:
+        copy = hot_carts.get(user_id)
+        if copy is not None:
+            return copy
     store = store or CartStore()
     raw = store.read(user_id)
     if raw is None:
@@ -101,9 +106,42 @@ def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
     if raw is None:  # evicted between load and read: vanishingly rare; load once more
         cart_ensure_loaded(user_id=user_id, store=store)
         raw = store.read(user_id) or RawCart(version=0, lines=[])
+    if settings.HOT_CART_CACHE:
+        hot_carts.seen(user_id, raw)
     return raw
 
 
 def cart_get(*, user_id: int, store: CartStore | None = None) -> CartView:
     """Return the whole cart as shoppers see it."""
     return cart_view_from_raw(user_id=user_id, raw=cart_get_raw(user_id=user_id, store=store))
+
+
+# --- orders -------------------------------------------------------------------------------
+# Imported here rather than at the top: orders are a later addition that the cart reads
+# above never need.
+
+
+def orders_for_user(*, user_id: int):
+    """Return the user's orders, newest first, each with ``units`` (items bought) annotated."""
+    from django.db.models import Sum
+
+    from cart.models import Order
+
+    return Order.objects.filter(user_id=user_id).annotate(units=Sum("lines__quantity")).order_by("-created_at", "-pk")
+
+
+def order_get(*, user_id: int, order_id: int):
+    """Return the user's order ``order_id`` with its lines loaded, or None.
+
+    None also for another user's order and for an id out of the 64-bit range, so a
+    page can answer both with a plain 404 without telling which it was.
+    """
+    from django.db.models import Prefetch
+
+    from cart.models import Order, OrderLine
+    from catalog.ids import MAX_ID
+
+    if not 1 <= order_id <= MAX_ID:
+        return None
+    lines = Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))  # the order checkout wrote them
+    return Order.objects.filter(user_id=user_id, pk=order_id).prefetch_related(lines).first()

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from django.conf import settings
 
+from cart.hot import hot_carts
 from cart.lines import CartLine, line_id
 from cart.loading import cart_ensure_loaded
 from cart.store import CartStore, NotLoaded, RawCart
@@ -58,6 +59,7 @@ class MergeResult:
 def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list, store: CartStore, load=True):
     """Run a mutation script, loading the cart first if Redis does not have it (unless
     ``load`` is False: then ``NotLoaded`` propagates)."""
+    hot_carts.drop(user_id)  # this process's copy; the others hear the script's announcement
     try:
         reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
     except NotLoaded:

@@ -1,12 +1,15 @@
 """Celery tasks of the cart. Each calls a service and is safe to run twice."""
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 
 from cart.persistence import persistence_drain_all
+from cart.prewarm import carts_prewarm
 from cart.reconciliation import reconcile_run
 from cart.replay import dead_letter_replay
+from cart.sharing import MySQLSnapshotStore, snapshot_store
 from cart.validity import lines_recheck_for_skus
 
 logger = logging.getLogger(__name__)
@@ -43,3 +46,20 @@ def recheck_lines_for_skus(sku_ids: list[int]) -> int:
     """Re-mark every cart line holding these SKUs (a product deactivated, reactivated,
     or sold out); idempotent, as the status comes from the catalog as it is now."""
     return lines_recheck_for_skus(sku_ids=sku_ids)
+
+
+@shared_task(name="cart.prewarm", ignore_result=True)
+def prewarm(active_since_days: float = 7.0) -> int:
+    """Load recently active carts into Redis (schedule it an hour before an event in
+    admin's periodic tasks). Safe to run twice: loaded carts are left alone."""
+    summary = carts_prewarm(active_since=timedelta(days=active_since_days))
+    logger.info("prewarm: %s", summary)
+    return summary.carts
+
+
+@shared_task(name="cart.purge_shared_carts", ignore_result=True, expires=3000)
+def purge_shared_carts() -> int:
+    """Delete expired share snapshots from the MySQL store (hourly); DynamoDB expires its
+    own items through the table's TTL attribute. Idempotent."""
+    store = snapshot_store()
+    return store.purge_expired() if isinstance(store, MySQLSnapshotStore) else 0

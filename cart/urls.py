@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cart import views
+from cart import order_views, views
 
 app_name = "cart"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("cart/lines/<str:line_id>/update", views.cart_line_update, name="line-update"),
     path("cart/lines/<str:line_id>/remove", views.cart_line_remove, name="line-remove"),
     path("cart/select", views.cart_select, name="select"),
+    path("cart/share", views.cart_share, name="share"),
+    path("s/<str:token>/", views.shared_cart, name="shared"),
+    path("s/<str:token>/import", views.shared_cart_import, name="shared-import"),
+    path("cart/checkout", order_views.checkout, name="checkout"),
+    path("orders/", order_views.order_list, name="order-list"),
+    path("orders/<int:order_id>/", order_views.order_detail, name="order-detail"),
 ]

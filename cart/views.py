@@ -1,15 +1,22 @@
 """Cart pages: parse the form, call one cart operation, redirect (or, for the page's
 script, render the cart fragment). Guests and accounts share every line of this file."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cart import sharing
 from cart.api.serializers import parse_line_id
 from cart.forms import AddLineForm, SelectForm, UpdateLineForm, first_error
 from cart.shopper import keeps_guest_cart, shopper_cart
+from catalog.recommendations import recommendations_for_page
 from core.errors import ApiError
+from ops.switches import require_feature
 
 # Sent by static/js/cart.js: answer with the cart fragment instead of a redirect.
 FRAGMENT_HEADER = "X-Cart-Fragment"
@@ -34,7 +41,11 @@ def _done(request, *, status: int = 200, next_url: str | None = None):
 @require_GET
 @keeps_guest_cart
 def cart_detail(request):
-    return render(request, "cart/cart.html", {"cart": shopper_cart(request).view()})
+    if request.headers.get(FRAGMENT_HEADER):  # the page's script, after a change made elsewhere
+        return _done(request)
+    cart = shopper_cart(request).view()
+    recommendations = recommendations_for_page((v.line for v in cart.items), limit=settings.RECOMMENDATIONS_PAGE_LIMIT)
+    return render(request, "cart/cart.html", {"cart": cart, "recommendations": recommendations})
 
 
 @require_POST
@@ -101,3 +112,72 @@ def cart_select(request):
         messages.error(request, exc.detail)
         return _done(request, status=exc.status)
     return _done(request)
+
+
+# Sent by static/js/cart.js with the share form: answer with the link as JSON.
+SHARE_HEADER = "X-Share-Link"
+
+
+@require_POST
+@keeps_guest_cart
+def cart_share(request):
+    """Create a share link; the script gets JSON, a plain form a message with the link."""
+    try:
+        require_feature("sharing")
+        link = sharing.cart_share(cart=shopper_cart(request).view())
+    except ApiError as exc:
+        if request.headers.get(SHARE_HEADER):
+            return JsonResponse(exc.as_body(), status=exc.status)
+        messages.error(request, exc.detail)
+        return redirect("cart:detail")
+    url = request.build_absolute_uri(reverse("cart:shared", args=[link.token]))
+    if request.headers.get(SHARE_HEADER):
+        return JsonResponse({"url": url, "expires_at": link.snapshot.expires_at.isoformat()})
+    until = f"{link.snapshot.expires_at:%d %B %Y}"
+    messages.success(request, f"Anyone with this link can see your cart until {until}: {url}")
+    return redirect("cart:detail")
+
+
+@require_GET
+def shared_cart(request, token: str):
+    try:
+        snapshot = sharing.shared_cart_get(token=token)
+    except sharing.SharedCartNotFound:
+        raise Http404 from None
+    return render(request, "cart/shared.html", {"snapshot": snapshot, "token": token})
+
+
+@require_POST
+def shared_cart_import(request, token: str):
+    """ "Add all to my cart": merge with the merge rules, then show the cart."""
+    if not request.user.is_authenticated:
+        # Guest carts live in a cookie without the merge rules; the login merges that
+        # cookie and comes back here.
+        messages.info(request, "Log in to add these items to your cart.")
+        next_url = reverse("cart:shared", args=[token])
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+    try:
+        result = sharing.shared_cart_import(user_id=request.user.pk, token=token)
+    except sharing.SharedCartNotFound:
+        raise Http404 from None
+    except ApiError as exc:
+        messages.error(request, exc.detail)
+        return redirect("cart:shared", token=token)
+    messages.success(request, _import_message(result))
+    return redirect("cart:detail")
+
+
+def _import_message(result) -> str:
+    added = sum(1 for m in result.merged if m.action == "added")
+    raised = sum(1 for m in result.merged if m.action == "raised")
+    parts = [f"Added {added} item{'s' if added != 1 else ''} to your cart"]
+    if raised:
+        parts.append(f"raised the quantity of {raised}")
+    message = ", ".join(parts) + "."
+    if result.skipped:
+        count = len(result.skipped)
+        message += (
+            f" {count} item{'s' if count != 1 else ''} did not fit: "
+            f"a cart holds at most {settings.CART_MAX_LINES} different items."
+        )
+    return message

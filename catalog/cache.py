@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from catalog.models import Sku
+from ops.metrics import SKU_CACHE
 from ops.redis_client import get_redis
 from pricing.selectors import price_effective_many
 
@@ -178,6 +179,7 @@ def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     wanted = list(dict.fromkeys(sku_ids))
     found = local_cache.get_many(wanted)
     missing = [s for s in wanted if s not in found]
+    SKU_CACHE.labels("local").inc(len(found))
     if missing:
         client = get_redis()
         values = client.mget([sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
@@ -190,7 +192,9 @@ def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
                 info = SkuInfo.from_json(raw)
                 fetched[sku_id] = info if stock is None else replace(info, stock=int(stock))
         from_db_wanted = [s for s in missing if s not in fetched]
+        SKU_CACHE.labels("redis").inc(len(fetched))
         if from_db_wanted:
+            SKU_CACHE.labels("database").inc(len(from_db_wanted))
             from_db = _from_database(from_db_wanted)
             pipe = client.pipeline(transaction=False)
             _store(pipe, from_db_wanted, from_db)

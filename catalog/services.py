@@ -8,6 +8,7 @@ from django.db import connections, transaction
 from catalog.events import publish_sku_changes
 from catalog.importing import CatalogFileError
 from catalog.models import Item, Sku, Stock
+from catalog.recommendations import recommendations_invalidate
 from pricing.models import Price
 
 CHUNK = 500
@@ -143,6 +144,8 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
         # The same events as an edit in admin: caches refreshed, cart lines re-marked.
         publish_sku_changes(sku_ids=touched - recheck)
         publish_sku_changes(sku_ids=recheck, recheck_lines=True)
+        if item_rows or sku_rows:  # features, categories, attributes or activity changed
+            transaction.on_commit(recommendations_invalidate, using="default")
         for model, rows, unique, update in writes:
             for chunk in _chunks(rows):
                 _upsert(model, chunk, unique=unique, update=update)

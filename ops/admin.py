@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.db import transaction
 
-from ops.models import DegradationSwitch
+from ops.models import DegradationSwitch, RateLimitOverride
+from ops.ratelimit import Limit, limit_set
 from ops.switches import FEATURES, switch_set, switches_state
 
 
@@ -31,3 +32,18 @@ class DegradationSwitchAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: switch_set(name=obj.name, off=obj.switched_off, source="manual"))
+
+
+@admin.register(RateLimitOverride)
+class RateLimitOverrideAdmin(admin.ModelAdmin):
+    list_display = ("endpoint_class", "user_rate", "user_burst", "global_rate", "global_burst", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        limit = Limit(obj.user_rate, obj.user_burst, obj.global_rate, obj.global_burst)
+        transaction.on_commit(lambda: limit_set(obj.endpoint_class, limit))
+
+    def delete_model(self, request, obj):
+        endpoint_class = obj.endpoint_class
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: limit_set(endpoint_class, None))

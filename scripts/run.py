@@ -74,7 +74,9 @@ def main() -> int:
         manage("ensure_demo_user")
         celery = [PYTHON, "-m", "celery", "-A", "config"]
         processes = [
-            ("web", start("web", [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"])),
+            # An ASGI server, not runserver: the cart page's live-update stream would pin
+            # one of runserver's threads per open tab (docs/sync-and-sharing.md).
+            ("web", start("web", [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port", PORT])),
             ("worker", start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])),
             ("beat", start("beat", [*celery, "beat", "--loglevel", "INFO"])),
         ]

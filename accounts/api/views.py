@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.services import IssuedToken, token_issue, token_revoke, user_register
 from core.api.fields import StrictSerializer
+from ops.ratelimit import CoreWriteThrottle
 
 
 class CredentialsIn(StrictSerializer):
@@ -35,6 +36,7 @@ def _render(issued: IssuedToken) -> dict:
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [CoreWriteThrottle]  # per client address: slows password guessing
 
     @extend_schema(request=CredentialsIn, responses={201: TokenOut}, summary="Create an account and a token")
     def post(self, request):
@@ -46,6 +48,7 @@ class RegisterView(APIView):
 class TokenView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [CoreWriteThrottle]
 
     @extend_schema(request=CredentialsIn, responses={200: TokenOut}, summary="Log in and get a token for this device")
     def post(self, request):

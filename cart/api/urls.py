@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cart.api import views
+from cart.api import events, recommendation_views, sharing_views, views
 
 urlpatterns = [
     path("cart", views.CartView.as_view(), name="api-cart"),
@@ -9,4 +9,13 @@ urlpatterns = [
     path("cart/selection", views.SelectionView.as_view(), name="api-cart-selection"),
     path("cart/merge", views.MergeView.as_view(), name="api-cart-merge"),
     path("checkout", views.CheckoutView.as_view(), name="api-checkout"),
+    path("cart/events", events.cart_events, name="api-cart-events"),
+    path("cart/recommendations", recommendation_views.RecommendationsView.as_view(), name="api-cart-recommendations"),
+    path("cart/share", sharing_views.ShareView.as_view(), name="api-cart-share"),
+    path("shared-carts/<str:token>", sharing_views.SharedCartView.as_view(), name="api-shared-cart"),
+    path(
+        "shared-carts/<str:token>/import",
+        sharing_views.SharedCartImportView.as_view(),
+        name="api-shared-cart-import",
+    ),
 ]

@@ -12,6 +12,7 @@ from cart.api.presenters import cart_json, changed_line_json, order_json, raw_ca
 from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
 from cart.checkout import checkout_place_order
 from core.errors import InvalidInput
+from ops.ratelimit import CoreReadThrottle, CoreWriteThrottle
 
 IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Cart version, e.g. "17"')
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="≤ 255 characters")
@@ -45,6 +46,8 @@ def _line_body(change: services.LineChange) -> dict:
 
 
 class CartView(APIView):
+    throttle_classes = [CoreReadThrottle]
+
     @extend_schema(responses={200: schemas.CartOut, 304: None}, summary="The caller's cart")
     def get(self, request):
         cart = selectors.cart_get(user_id=request.user.pk)
@@ -54,6 +57,8 @@ class CartView(APIView):
 
 
 class CartItemsView(APIView):
+    throttle_classes = [CoreWriteThrottle]
+
     @extend_schema(
         request=AddLineIn,
         responses={200: schemas.LineOut},
@@ -73,6 +78,8 @@ class CartItemsView(APIView):
 
 
 class CartItemView(APIView):
+    throttle_classes = [CoreWriteThrottle]
+
     @extend_schema(
         request=UpdateLineIn,
         responses={200: schemas.LineOut},
@@ -97,6 +104,8 @@ class CartItemView(APIView):
 
 
 class SelectionView(APIView):
+    throttle_classes = [CoreWriteThrottle]
+
     @extend_schema(
         request=SelectionIn,
         responses={200: schemas.CartOut},
@@ -117,6 +126,8 @@ class SelectionView(APIView):
 
 
 class MergeView(APIView):
+    throttle_classes = [CoreWriteThrottle]
+
     @extend_schema(
         request=MergeIn,
         responses={200: schemas.MergeOut},
@@ -143,6 +154,8 @@ class MergeView(APIView):
 
 
 class CheckoutView(APIView):
+    throttle_classes = [CoreWriteThrottle]
+
     @extend_schema(
         request=CheckoutIn,
         responses={201: schemas.OrderOut},

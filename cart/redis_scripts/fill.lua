@@ -14,9 +14,11 @@ local version = math.max(tonumber(ARGV[1]), now)
 -- Drop any partial leftovers (a hash without _v is never a cart).
 redis.call('DEL', cart_key)
 local unchecked = {}
+if #ARGV >= 4 then
+  redis.call('HSET', cart_key, unpack(ARGV, 4))
+end
 for n = 4, #ARGV, 2 do
-  redis.call('HSET', cart_key, ARGV[n], ARGV[n + 1])
-  if cjson.decode(ARGV[n + 1]).s == 'unknown' then
+  if string.find(ARGV[n + 1], '"s":"unknown"', 1, true) then
     unchecked[#unchecked + 1] = ARGV[n]
   end
 end

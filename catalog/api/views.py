@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from catalog.selectors import Product, products_dress, products_queryset
 from core.api.fields import IdField
+from ops.ratelimit import CoreReadThrottle
 
 _CANONICAL_ID = re.compile(r"[0-9]{1,19}")
 
@@ -54,6 +55,7 @@ def product_json(product: Product) -> dict:
 
 class ProductListView(ListAPIView):
     permission_classes = [AllowAny]
+    throttle_classes = [CoreReadThrottle]
     queryset = products_queryset()
     serializer_class = ProductOut
 
@@ -65,6 +67,7 @@ class ProductListView(ListAPIView):
 
 class ProductDetailView(GenericAPIView):
     permission_classes = [AllowAny]
+    throttle_classes = [CoreReadThrottle]
 
     @extend_schema(responses={200: ProductOut}, summary="One product")
     def get(self, request, item_id: str):

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.request_context.RequestIdMiddleware",
+    "ops.middleware.RequestMetricsMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -196,13 +198,52 @@ CART_MAX_LINES = 120
 CART_MAX_QUANTITY = 999
 CART_TTL_SECONDS = env_int("CART_TTL_SECONDS", 7 * 24 * 3600)
 
+# --- Peak-day protection --------------------------------------------------------------
+
+# Token buckets per endpoint class: per user, and for the whole store. Core writes get
+# the largest share: under pressure the cart stops recommendations before it refuses an
+# add. Staff can override these in admin (Operations → Rate limits).
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMITS = {
+    "core_write": {"user_rate": 20.0, "user_burst": 40, "global_rate": 50_000.0, "global_burst": 100_000},
+    "core_read": {"user_rate": 10.0, "user_burst": 30, "global_rate": 30_000.0, "global_burst": 60_000},
+    "non_core": {"user_rate": 2.0, "user_burst": 5, "global_rate": 5_000.0, "global_burst": 10_000},
+}
+# Scales every rate and burst above (a bigger deployment, or a load test of few users).
+_scale = float(os.environ.get("RATE_LIMIT_SCALE", "1"))
+RATE_LIMITS = {name: {k: v * _scale for k, v in limits.items()} for name, limits in RATE_LIMITS.items()}
+
+# Hot carts: a cart read about this often (a score decaying with a 10 s half-life; 20 is
+# roughly two reads a second) is served from process memory for up to the TTL, dropped
+# at once on any change.
+HOT_CART_CACHE = env_bool("HOT_CART_CACHE", True)
+HOT_CART_READ_SCORE = 20.0
+HOT_CART_TTL_SECONDS = 2.0
+
+# The load monitor sheds non-core features when more than this share of requests is
+# refused by the rate limiter, or Redis answers slower than this (see ops/load_monitor.py).
+LOAD_SHED_REJECTION_RATIO = 0.05
+LOAD_SHED_REDIS_MS = 20.0
+
 # --- Logging ----------------------------------------------------------------------------
 
+# LOG_FORMAT=json (production default) writes one JSON object per line with the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "ops.request_context.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
@@ -210,6 +251,9 @@ LOGGING = {
 
 # Write-behind retries: a failed batch is retried after 2 s, 8 s and 32 s, then dead-lettered.
 CART_PERSIST_RETRY_BASE_MS = env_int("CART_PERSIST_RETRY_BASE_MS", 2000)
+# When fewer changes than a full batch arrive, the consumer waits this long before the
+# next read: larger batches, fewer MySQL statements, this much more write-behind lag.
+CART_PERSIST_LINGER_MS = env_int("CART_PERSIST_LINGER_MS", 100)
 # Run the persistence consumer inside each Celery worker (see cart/consumer.py).
 CART_PERSIST_CONSUMER = env_bool("CART_PERSIST_CONSUMER", True)
 # Tombstones stay this long so a late message cannot resurrect a removed line.
@@ -237,6 +281,9 @@ CELERY_BEAT_SCHEDULE = {
     "cart-drain-persistence": {"task": "cart.drain_persistence", "schedule": 60.0, "options": {"expires": 55}},
     "catalog-sync-stock": {"task": "catalog.sync_stock", "schedule": 300.0},
     "pricing-promotion-boundaries": {"task": "pricing.promotion_boundaries", "schedule": 60.0},
+    "ops-sync-settings": {"task": "ops.sync_settings", "schedule": 60.0},
+    "cart-purge-shared-carts": {"task": "cart.purge_shared_carts", "schedule": 3600.0},
+    "ops-load-monitor": {"task": "ops.load_monitor", "schedule": 10.0, "options": {"expires": 9}},
 }
 
 # --- Shopper pages ----------------------------------------------------------------------
@@ -246,3 +293,20 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "cart:detail"
 LOGOUT_REDIRECT_URL = "catalog:list"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# --- Sync, recommendations and sharing (docs/sync-and-sharing.md) ------------------------
+
+# Server-sent events: a comment line this often keeps proxies from closing an idle stream.
+CART_EVENTS_HEARTBEAT_SECONDS = env_int("CART_EVENTS_HEARTBEAT_SECONDS", 15)
+# Recommendations: the size of computed vectors when no item has catalog features, and
+# the oldest a process's matrix may get even if no catalog change was announced.
+RECOMMENDATIONS_HASHED_SIZE = 64
+RECOMMENDATIONS_MAX_AGE_SECONDS = env_int("RECOMMENDATIONS_MAX_AGE_SECONDS", 600)
+RECOMMENDATIONS_PAGE_LIMIT = 6
+# Shared carts: where snapshots live ("mysql": the default database; "dynamodb": a
+# DynamoDB table, credentials and region from the usual AWS_* environment) and how long
+# a link works.
+CART_SHARE_STORE = env_str("CART_SHARE_STORE", "mysql")
+CART_SHARE_DYNAMODB_TABLE = env_str("CART_SHARE_DYNAMODB_TABLE", "shared_carts")
+CART_SHARE_DYNAMODB_ENDPOINT = env_str("CART_SHARE_DYNAMODB_ENDPOINT", "")
+CART_SHARE_TTL_SECONDS = env_int("CART_SHARE_TTL_SECONDS", 30 * 24 * 3600)

@@ -28,7 +28,8 @@ def _in_parallel(count: int, work):
         return list(pool.map(run, range(count)))
 
 
-def test_fifty_concurrent_increments_through_the_api_are_all_counted():
+def test_fifty_concurrent_increments_through_the_api_are_all_counted(settings):
+    settings.RATE_LIMITS_ENABLED = False  # 50 writes at once would exceed a shopper's burst
     api = ApiClient()
     api.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1, "quantity": 7})
 

@@ -33,9 +33,10 @@ def test_a_warm_cart_read_is_one_round_trip_and_no_sql(shopper, lines):
         response = shopper.get("/api/v1/cart")
 
     assert len(response.json()["items"]) == lines
-    # One GET for the token (Django's cache), one pipeline for the cart.
-    assert redis_log.round_trips == 2
-    assert redis_log.commands == ["GET", "HGETALL", "PEXPIRE"]
+    # The token (one GET in Django's cache), the rate limit (one script), then the cart:
+    # one pipeline, whatever the number of lines.
+    assert redis_log.round_trips == 3
+    assert redis_log.commands == ["GET", "EVALSHA", "HGETALL", "PEXPIRE"]
     assert sql == {}
 
 
@@ -48,7 +49,7 @@ def test_an_add_is_one_script_call_and_no_sql(shopper):
         response = shopper.send("POST", "/api/v1/cart/items", {"item_id": sku.item_id, "sku_id": sku.sku_id})
 
     assert response.json()["quantity"] == 2
-    assert redis_log.commands == ["GET", "EVALSHA"]
+    assert redis_log.commands == ["GET", "EVALSHA", "EVALSHA"]  # token, rate limit, the add script
     assert sql == {}
 
 
@@ -61,7 +62,7 @@ def test_selecting_every_line_is_one_script_call(shopper, lines):
         response = shopper.send("POST", "/api/v1/cart/selection", {"checked": False})
 
     assert response.json()["summary"]["checked_lines"] == 0
-    assert redis_log.commands == ["GET", "EVALSHA"]
+    assert redis_log.commands == ["GET", "EVALSHA", "EVALSHA"]  # token, rate limit, the select script
     assert sql == {}
 
 
@@ -71,9 +72,9 @@ def test_a_merge_of_twenty_lines_is_one_script_call(shopper):
     with count_redis() as redis_log, capture_sql() as sql:
         response = shopper.send("POST", "/api/v1/cart/merge", body)
     assert len(response.json()["merged"]) == 20
-    # The script, then one MGET for the SKU data this process has not seen yet.
-    assert redis_log.commands[:2] == ["GET", "EVALSHA"]
-    assert redis_log.commands.count("EVALSHA") == 1
+    # Token, rate limit, the merge script, then one MGET for SKU data not seen yet.
+    assert redis_log.commands[:3] == ["GET", "EVALSHA", "EVALSHA"]
+    assert redis_log.commands.count("EVALSHA") == 2
     assert all(len(queries) <= 3 for queries in sql.values())
 
 

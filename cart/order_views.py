@@ -1,0 +1,114 @@
+"""Checkout from the cart page and the shopper's order pages.
+
+The checkout form posts what the cart page showed: the subtotal as ``expected_total`` and
+the ids of the lines counted in it, so the shopper buys exactly what was on screen, at that
+total, or is told why not. Price, stock and the order itself are ``checkout_place_order``'s.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cart.api.serializers import parse_line_id
+from cart.checkout import checkout_place_order
+from cart.forms import first_error
+from cart.selectors import CartView, order_get, orders_for_user
+from cart.shopper import shopper_cart
+from cart.templatetags.shop import money
+from core.errors import ApiError, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+
+ORDERS_PAGE_SIZE = 20
+
+
+class LineIdsField(forms.Field):
+    """Any number of ``ids`` inputs, each a canonical line id; none means "not sent"."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str] | None:
+        return list(value) if value else None
+
+    def validate(self, value) -> None:
+        if value is None:
+            return
+        if len(value) > settings.CART_MAX_LINES or any(parse_line_id(v) is None for v in value):
+            raise forms.ValidationError("Your cart changed in the meantime; review it and check out again.")
+
+
+class CheckoutForm(forms.Form):
+    expected_total = forms.DecimalField(
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        error_messages={"required": "Reload your cart and check out again."},
+    )
+    ids = LineIdsField(required=False)
+
+
+def _names(ids: list[str], cart: CartView) -> tuple[str, bool]:
+    """The titles of these lines as prose ("A, B and C") and whether there is more than one."""
+    titles = {v.line.id: (v.info.title if v.info else "") or "An item" for v in cart.items}
+    named = [titles.get(line_id, "An item") for line_id in dict.fromkeys(ids)]
+    text = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return text, len(named) > 1
+
+
+def _refusal_message(exc: ApiError, request) -> str:
+    """What the cart page says when checkout refused: the lines by name, never bare ids."""
+    if isinstance(exc, PriceChanged):
+        total = money(exc.extra.get("total"), exc.extra.get("currency", ""))
+        return f"Prices changed; the new total is {total}. Review your cart and check out again."
+    if isinstance(exc, Unavailable | SoldOut) and exc.extra.get("ids"):
+        names, many = _names(exc.extra["ids"], shopper_cart(request).view())
+        verb = "are" if many else "is"
+        if isinstance(exc, Unavailable):
+            return f"{names} {verb} no longer available. Remove {'them' if many else 'it'} to check out."
+        return f"{names} {verb} out of stock in that quantity. Lower the quantity or remove {'them' if many else 'it'}."
+    if isinstance(exc, LineNotFound):
+        return "Your cart changed in the meantime; review it and check out again."
+    if isinstance(exc, InvalidInput):
+        for errors in exc.extra.get("fields", {}).values():
+            return errors[0]
+    return exc.detail
+
+
+@require_POST
+def checkout(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("cart:detail"))
+    form = CheckoutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return redirect("cart:detail")
+    try:
+        placed = checkout_place_order(
+            user_id=request.user.pk, ids=form.cleaned_data["ids"], expected_total=form.cleaned_data["expected_total"]
+        )
+    except ApiError as exc:
+        messages.error(request, _refusal_message(exc, request))
+        return redirect("cart:detail")
+    messages.success(request, "Thank you! Your order is placed.")
+    return redirect("cart:order-detail", order_id=placed.order.pk)
+
+
+@require_GET
+@login_required
+def order_list(request):
+    page = Paginator(orders_for_user(user_id=request.user.pk), ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orders/list.html", {"page": page, "orders": page.object_list})
+
+
+@require_GET
+@login_required
+def order_detail(request, order_id: int):
+    order = order_get(user_id=request.user.pk, order_id=order_id)
+    if order is None:
+        raise Http404
+    return render(request, "orders/detail.html", {"order": order, "lines": order.lines.all()})

@@ -1,0 +1,97 @@
+"""The load monitor: switches non-core features off by itself when the store is under
+strain, and back on when it has recovered, with hysteresis so it does not flap.
+
+Signals, every 10 s (a beat task): the share of requests the rate limiter refused in
+the last window, and Redis's round-trip time. Two strained readings in a row switch the
+non-core features off; six calm readings in a row (a minute) switch them back on. Staff's
+own switches (admin) are separate and always win.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ops import metrics
+from ops.ratelimit import GLOBAL_SPLIT, current_window, stats_key
+from ops.redis_client import get_redis
+from ops.switches import switch_set
+
+logger = logging.getLogger(__name__)
+
+# What load shedding turns off first: nothing here is needed to shop.
+SHED = ("recommendations", "bundles", "price_refresh")
+STRAINED_READINGS = 2
+CALM_READINGS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    requests: int
+    rejected: int
+    redis_ms: float
+
+    @property
+    def rejection_ratio(self) -> float:
+        return self.rejected / self.requests if self.requests else 0.0
+
+    @property
+    def strained(self) -> bool:
+        return self.rejection_ratio > settings.LOAD_SHED_REJECTION_RATIO or self.redis_ms > settings.LOAD_SHED_REDIS_MS
+
+    @property
+    def calm(self) -> bool:
+        return (
+            self.rejection_ratio < settings.LOAD_SHED_REJECTION_RATIO / 5
+            and self.redis_ms < settings.LOAD_SHED_REDIS_MS / 4
+        )
+
+
+def _state_key() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}ops:load-monitor"
+
+
+def read_signals(window: int | None = None) -> Reading:
+    """Rate-limit decisions of the last complete window, and Redis's round trip now."""
+    client = get_redis()
+    window = current_window() - 1 if window is None else window
+    pipe = client.pipeline(transaction=False)
+    for sub_bucket in range(GLOBAL_SPLIT):
+        pipe.hmget(stats_key(sub_bucket, window), "allowed", "rejected")
+    allowed = rejected = 0
+    for a, r in pipe.execute():
+        allowed += int(a or 0)
+        rejected += int(r or 0)
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        client.ping()
+        timings.append((time.perf_counter() - started) * 1000)
+        metrics.REDIS_ROUND_TRIP.observe(timings[-1] / 1000)
+    return Reading(requests=allowed + rejected, rejected=rejected, redis_ms=sorted(timings)[2])
+
+
+def load_monitor_tick(reading: Reading | None = None) -> bool:
+    """Take one reading and decide; return whether non-core features are now shed."""
+    reading = reading or read_signals()
+    client = get_redis()
+    state = {k.decode(): int(v) for k, v in client.hgetall(_state_key()).items()}
+    shed = bool(state.get("shed", 0))
+    strained = state.get("strained", 0) + 1 if reading.strained else 0
+    calm = state.get("calm", 0) + 1 if reading.calm else 0
+    if not shed and strained >= STRAINED_READINGS:
+        shed = True
+        logger.warning(
+            "load shedding on: %.1f%% of requests refused, Redis %.1f ms",
+            reading.rejection_ratio * 100,
+            reading.redis_ms,
+        )
+    elif shed and calm >= CALM_READINGS:
+        shed = False
+        logger.warning("load shedding off: the store is calm again")
+    for name in SHED:
+        switch_set(name=name, off=shed, source="auto")
+    client.hset(_state_key(), mapping={"shed": int(shed), "strained": strained, "calm": calm})
+    metrics.LOAD_SHEDDING.set(int(shed))
+    return shed

@@ -1,0 +1,160 @@
+"""Token-bucket rate limits in Redis: per user and global, per endpoint class.
+
+One script call takes a token from the caller's bucket and from a global bucket, or
+from neither. The global limit is split into ``GLOBAL_SPLIT`` sub-buckets, each with
+its share of the rate, and a user's bucket shares the hash tag of its sub-bucket: the
+two keys live in one Redis Cluster slot (one script may touch both) and no single key
+takes the whole store's traffic.
+
+Classes: core writes (add, update, remove, select, merge, checkout) get the largest
+share, then core reads, then non-core features, so under pressure the cart degrades
+before it refuses an add. Limits come from settings and can be changed in admin.
+"""
+
+import logging
+import math
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from rest_framework.throttling import BaseThrottle
+
+from ops import metrics
+from ops.redis_client import get_redis
+
+GLOBAL_SPLIT = 64
+logger = logging.getLogger(__name__)
+SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_bucket.lua").read_text()
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    user_rate: float  # tokens per second
+    user_burst: int
+    global_rate: float
+    global_burst: int
+
+
+def _limits_key() -> str:
+    return f"{settings.REDIS_KEY_PREFIX}ops:rate-limits"
+
+
+class _Overrides:
+    """Admin overrides of the settings, read from Redis at most once a second."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.read_at = 0.0
+        self.values: dict[str, Limit] = {}
+
+    def get(self) -> dict[str, Limit]:
+        now = time.monotonic()
+        if now - self.read_at >= 1.0:
+            with self.lock:
+                try:
+                    raw = get_redis().hgetall(_limits_key())
+                    self.values = {k.decode(): Limit(*(float(x) for x in v.split(b","))) for k, v in raw.items()}
+                except Exception:  # noqa: BLE001 - keep the last known limits when Redis hiccups
+                    logger.warning("could not read rate-limit overrides; keeping the last known ones")
+                self.read_at = now
+        return self.values
+
+
+_overrides = _Overrides()
+
+
+def limit_for(endpoint_class: str) -> Limit:
+    override = _overrides.get().get(endpoint_class)
+    if override is not None:
+        return override
+    return Limit(**settings.RATE_LIMITS[endpoint_class])
+
+
+def limit_set(endpoint_class: str, limit: Limit | None) -> None:
+    """Override (or, with None, restore) a class's limits for every process."""
+    if limit is None:
+        get_redis().hdel(_limits_key(), endpoint_class)
+    else:
+        value = f"{limit.user_rate},{limit.user_burst},{limit.global_rate},{limit.global_burst}"
+        get_redis().hset(_limits_key(), endpoint_class, value)
+    _overrides.read_at = 0.0
+
+
+@cache
+def _script(client):
+    return client.register_script(SCRIPT)
+
+
+# Decisions are counted per window of this many seconds (for the load monitor).
+STATS_WINDOW_SECONDS = 10
+
+
+def stats_key(sub_bucket: int, window: int) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}rl:{{rl{sub_bucket}}}:stats:{window}"
+
+
+def current_window() -> int:
+    return int(time.time()) // STATS_WINDOW_SECONDS
+
+
+def _keys(endpoint_class: str, identity: str) -> list[str]:
+    sub_bucket = zlib.crc32(identity.encode()) % GLOBAL_SPLIT
+    tag = f"rl{sub_bucket}"
+    prefix = settings.REDIS_KEY_PREFIX
+    return [
+        f"{prefix}rl:{{{tag}}}:{endpoint_class}:{identity}",
+        f"{prefix}rl:{{{tag}}}:{endpoint_class}:global",
+        stats_key(sub_bucket, current_window()),
+    ]
+
+
+def take(endpoint_class: str, identity: str) -> float:
+    """Take a token for ``identity``; return 0 when allowed, else seconds to wait."""
+    limit = limit_for(endpoint_class)
+    client = get_redis()
+    wait_ms = _script(client)(
+        keys=_keys(endpoint_class, identity),
+        args=[
+            limit.user_rate,
+            limit.user_burst,
+            limit.global_rate / GLOBAL_SPLIT,
+            max(1, math.ceil(limit.global_burst / GLOBAL_SPLIT)),
+            STATS_WINDOW_SECONDS * 6,
+        ],
+    )
+    allowed = wait_ms == 0
+    metrics.RATE_LIMIT_DECISIONS.labels(endpoint_class, "allowed" if allowed else "rejected").inc()
+    return 0.0 if allowed else wait_ms / 1000
+
+
+class EndpointClassThrottle(BaseThrottle):
+    """DRF throttle for one endpoint class; 429 ``system_busy`` with Retry-After when out."""
+
+    endpoint_class = "core_read"
+
+    def allow_request(self, request, view):
+        if not settings.RATE_LIMITS_ENABLED:
+            return True
+        user = getattr(request, "user", None)
+        identity = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
+        self._wait = take(self.endpoint_class, identity)
+        return self._wait == 0
+
+    def wait(self):
+        return max(1, math.ceil(self._wait))
+
+
+class CoreWriteThrottle(EndpointClassThrottle):
+    endpoint_class = "core_write"
+
+
+class CoreReadThrottle(EndpointClassThrottle):
+    endpoint_class = "core_read"
+
+
+class NonCoreThrottle(EndpointClassThrottle):
+    endpoint_class = "non_core"

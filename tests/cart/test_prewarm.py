@@ -1,0 +1,78 @@
+"""Pre-warming loads recent carts from the shards without overwriting Redis."""
+
+from datetime import timedelta
+from io import StringIO
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from cart import keys
+from cart.models import Cart
+from cart.prewarm import carts_prewarm
+from cart.services import cart_add_line, cart_update_line
+from tests.cart.helpers import cached, drain, persisted
+from tests.conftest import db_all
+from tests.costs import count_redis
+
+pytestmark = db_all
+
+
+def _persist_carts(user_ids, lines=3):
+    for user_id in user_ids:
+        for n in range(1, lines + 1):
+            cart_add_line(user_id=user_id, item_id=n, sku_id=n, quantity=n)
+    drain()
+
+
+def test_recent_carts_come_back_into_redis_exactly_as_persisted(_clean_redis):
+    users = list(range(41, 61))
+    _persist_carts(users)
+    expected = {u: persisted(u) for u in users}
+    _clean_redis.delete(*[keys.cart_key(u) for u in users])
+
+    summary = carts_prewarm(active_since=timedelta(days=7))
+
+    assert (summary.carts, summary.lines, summary.already_loaded) == (20, 60, 0)
+    assert {u: cached(u) for u in users} == expected
+
+
+def test_a_cart_already_in_redis_is_never_overwritten(_clean_redis):
+    _persist_carts([62])
+    cart_update_line(user_id=62, item_id=1, sku_id=1, quantity=9)  # newer than MySQL
+
+    summary = carts_prewarm(active_since=timedelta(days=7))
+
+    assert summary.already_loaded == 1 and summary.carts == 0
+    assert cached(62)["1:1"][0] == 9
+
+
+def test_only_carts_active_in_the_window_are_loaded(_clean_redis):
+    _persist_carts([63, 64])
+    Cart.objects.for_user(63).update(update_time=timezone.now() - timedelta(days=30))
+    _clean_redis.delete(keys.cart_key(63), keys.cart_key(64))
+
+    summary = carts_prewarm(active_since=timedelta(days=7))
+
+    assert summary.carts == 1 and cached(63) == {} and cached(64) != {}
+
+
+def test_a_batch_of_carts_costs_one_pipeline_whatever_its_size(_clean_redis):
+    from config.sharding import shard_for_user
+
+    users = list(range(70, 90))
+    _persist_carts(users, lines=1)
+    _clean_redis.delete(*[keys.cart_key(u) for u in users])
+    with count_redis() as log:
+        carts_prewarm(active_since=timedelta(days=7))
+    shards = len({shard_for_user(u) for u in users})
+    # Per shard: redis-py's SCRIPT EXISTS check, then one pipeline with every cart's fill.
+    assert log.round_trips == 2 * shards
+    assert log.commands.count("EVALSHA") == 20
+
+
+def test_the_command_shows_a_summary(_clean_redis):
+    _persist_carts([91])
+    _clean_redis.delete(keys.cart_key(91))
+    out = StringIO()
+    call_command("prewarm", "--active-since", "1", stdout=out)
+    assert "1 carts loaded (3 lines)" in out.getvalue() and "carts/s" in out.getvalue()
