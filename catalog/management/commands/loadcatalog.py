@@ -1,12 +1,11 @@
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from catalog.importing import CatalogFileError, parse_catalog
 from catalog.services import catalog_import
+from core.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -25,17 +24,8 @@ class Command(BaseCommand):
 
         try:
             items = parse_catalog(document)
-            bar = None
-
-            def progress(written: int, total: int) -> None:
-                nonlocal bar
-                if bar is None:
-                    bar = tqdm(total=total, unit="rows", desc="writing", disable=total < 2000, file=sys.stderr)
-                bar.update(written - bar.n)
-
-            summary = catalog_import(items=items, progress=progress)
-            if bar is not None:
-                bar.close()
+            with ProgressBar(desc="writing", unit="rows", min_total=2000) as progress:
+                summary = catalog_import(items=items, progress=progress)
         except CatalogFileError as exc:
             raise CommandError(f"{file}: nothing was imported.\n{exc}") from None
         self.stdout.write(self.style.SUCCESS(f"{file}: {len(items)} items read; {summary}"))
