@@ -44,10 +44,22 @@ def _counting(base, log: RedisLog):
     return Counting
 
 
+def _settle_shared_settings() -> None:
+    """Refresh the per-process copies of switches and rate-limit overrides now, so their
+    once-a-second reload does not land inside a measured request."""
+    from ops import ratelimit, switches
+
+    ratelimit._overrides.read_at = 0.0
+    ratelimit.limit_for("core_read")
+    switches._snapshot.read_at = 0.0
+    switches.feature_enabled("recommendations")
+
+
 @contextmanager
 def count_redis():
     """Count round trips (one per packed write: a command or a whole pipeline) and the
     commands they carried, on the cart's client and on Django's cache (tokens)."""
+    _settle_shared_settings()
     clients = [get_redis(), cache.client.get_client(write=True)]
     log = RedisLog()
     originals = [client.connection_pool.connection_class for client in clients]
