@@ -52,6 +52,13 @@
       share(form, event.submitter);
       return;
     }
+    if (form.dataset.once) {
+      // Checkout: a second click while the first is on its way would try to buy again.
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      if (event.submitter) event.submitter.disabled = true;
+      return;
+    }
     if (!form.closest("#cart") || form.dataset.native) return;
     event.preventDefault();
     var submitter = event.submitter;
