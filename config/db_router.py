@@ -4,6 +4,9 @@ from config.sharding import SHARD_ALIASES, shard_for_user
 
 # Models whose rows are per user and live on the shards, by "app_label.model_name".
 SHARDED_MODELS = frozenset({"cart.cartitem", "cart.cart"})
+# Aliases that ``move_shard`` adds at run time for a shard's new server: they get the
+# shard tables like a shard alias, and no query is ever routed to them.
+MOVE_ALIAS_PREFIX = "move_"
 
 
 class ShardNotChosen(RuntimeError):
@@ -52,5 +55,5 @@ class ShardRouter:
             # unless they name a model in their hints.
             return db == "default"
         if _is_sharded(app_label, model_name):
-            return db in SHARD_ALIASES
+            return db in SHARD_ALIASES or db.startswith(MOVE_ALIAS_PREFIX)
         return db == "default"

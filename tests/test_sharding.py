@@ -1,3 +1,4 @@
+import os
 from collections import Counter
 
 import pytest
@@ -127,3 +128,38 @@ def test_partition_check_runs_where_it_can():
 
     if os.environ.get("CART_EXPECT_MYSQL") == "1":
         assert SHARDS_ON_MYSQL
+
+
+SECOND_MYSQL = os.environ.get("CART_SECOND_MYSQL", "")
+
+
+@db_all
+@pytest.mark.skipif(not SECOND_MYSQL, reason="needs CART_SECOND_MYSQL (host:port of a second MySQL server)")
+class TestShardsOnTwoServers:
+    """CI maps cart_00-07 to the main server and cart_08-15 to CART_SECOND_MYSQL."""
+
+    def test_users_rows_land_on_both_servers(self):
+        from cart.services import cart_add_line
+        from tests.cart.helpers import drain
+
+        users = range(5001, 5065)
+        for uid in users:
+            cart_add_line(user_id=uid, item_id=1, sku_id=1, quantity=2)
+            cart_add_line(user_id=uid, item_id=2, sku_id=2)
+        drain()
+
+        rows_by_port: Counter = Counter()
+        port_of: dict[str, int] = {}
+        for alias in SHARD_ALIASES:
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT @@port, (SELECT COUNT(*) FROM cart_item)")
+                port, rows = cursor.fetchone()
+            port_of[alias] = int(port)
+            rows_by_port[int(port)] += rows
+        second_port = int(SECOND_MYSQL.rsplit(":", 1)[1])
+        assert {port_of[alias] for alias in SHARD_ALIASES[8:]} == {second_port}
+        first_port = port_of["cart_00"]
+        assert {port_of[alias] for alias in SHARD_ALIASES[:8]} == {first_port} and first_port != second_port
+        assert set(rows_by_port) == set(port_of.values()) and len(rows_by_port) == 2
+        assert all(rows > 0 for rows in rows_by_port.values())
+        assert sum(rows_by_port.values()) == 2 * len(users)
