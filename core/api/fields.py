@@ -4,6 +4,7 @@ DRF's own fields coerce ("2" → 2, "true" → True, 2.0 → 2); the contract sa
 a boolean or null where a number belongs is 400 `invalid`, as is a fraction.
 """
 
+import re
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -36,20 +37,26 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+# ASCII digits only: `\d` also takes other scripts' digits.
+_DECIMAL_STRING = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?")
+
+
 class DecimalStringField(serializers.RegexField):
     """Money as a decimal string ("19.99"); a JSON number is refused, floats lose cents."""
 
     def __init__(self, **kwargs):
         super().__init__(
-            r"^\d{1,10}(\.\d{1,2})?$",
+            r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
             error_messages={"invalid": 'Must be a decimal string such as "19.99".'},
             **kwargs,
         )
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # Checked here, not only by the field's validator: that one runs after this
+        # conversion, and Decimal() raises on garbage (a 500 the fuzzer found).
+        if not isinstance(data, str) or not _DECIMAL_STRING.fullmatch(data):
             self.fail("invalid")
-        return Decimal(super().to_internal_value(data))
+        return Decimal(data)
 
 
 class StrictSerializer(serializers.Serializer):

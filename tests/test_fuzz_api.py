@@ -1,0 +1,135 @@
+"""API fuzzing: Schemathesis generates requests from the project's own OpenAPI document
+(``/api/schema/``) for every operation and sends them to a live server (gunicorn on the
+test databases and this run's Redis). No response may be a 5xx, and every documented
+response must match its schema."""
+
+import os
+import sys
+import time
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.faults.procs import Proc, free_port, subprocess_env
+
+pytestmark = pytest.mark.fuzz
+
+# Bounded so the whole run stays within a minute or two; raise it locally to search harder.
+MAX_EXAMPLES = int(os.environ.get("CART_FUZZ_EXAMPLES", "50"))
+CHECKS = [not_a_server_error, response_schema_conformance]
+# The live-update stream never ends by design; it has tests of its own (tests/cart/test_sync.py).
+STREAMING = "/api/v1/cart/events"
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """gunicorn serving the project on the test databases; yields (base URL, a shopper)."""
+    port = free_port()
+    env = subprocess_env(RATE_LIMITS_ENABLED="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
+    server = Proc(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "30",
+        ],
+        env=env,
+        log=tmp_path_factory.mktemp("fuzz") / "gunicorn.log",
+        name="gunicorn",
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, server.output()[-3000:]
+            time.sleep(0.1)
+        with django_db_blocker.unblock():
+            from tests.factories import SkuFactory, UserFactory
+
+            user = UserFactory(username="fuzzer")
+            for _ in range(3):
+                SkuFactory()  # something in the catalog for the product endpoints
+        yield base, user
+    finally:
+        server.stop()
+        with django_db_blocker.unblock():
+            from django.core.management import call_command
+            from django.db import connections
+
+            for alias in connections:
+                call_command("flush", database=alias, interactive=False, verbosity=0)
+
+
+def _operations() -> list[tuple[str, str]]:
+    """Every operation of the OpenAPI document, as (method, path), for one test each."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"} and path != STREAMING
+    ]
+
+
+OPERATIONS = _operations()
+
+
+@pytest.fixture(scope="module")
+def live_schema(gunicorn_server):
+    """The OpenAPI document as the live server serves it."""
+    base, _ = gunicorn_server
+    return schemathesis.openapi.from_url(f"{base}/api/schema/", wait_for_schema=30)
+
+
+def test_every_operation_is_fuzzed(live_schema):
+    served = {(op.method.upper(), op.path) for op in (result.ok() for result in live_schema.get_all_operations())}
+    assert served - {(m, p) for m, p in served if p == STREAMING} == set(OPERATIONS)
+
+
+@pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
+def test_no_operation_answers_5xx_or_off_schema(method, path, mode, live_schema, gunicorn_server, django_db_blocker):
+    """Positive mode sends valid requests, negative mode invalid ones (which must be 4xx, never 5xx)."""
+    from knox.models import AuthToken
+
+    _, user = gunicorn_server
+    operation = live_schema[path][method]
+    calls = []
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def fuzz(case):
+        # A token per request: the fuzzer calls logout too, which must not lock the rest out.
+        # Committed at once (no test transaction): the server is another process.
+        with django_db_blocker.unblock():
+            _, token = AuthToken.objects.create(user=user)
+        calls.append(case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS, timeout=20))
+
+    try:
+        fuzz()
+    except Unsatisfiable:
+        if mode is GenerationMode.NEGATIVE and not calls:
+            pytest.skip("nothing in this operation's request can be made invalid")
+        raise
+    assert calls, "nothing was sent"
