@@ -75,8 +75,15 @@ class HotCarts:
         self._copies.pop(user_id, None)
 
     def clear(self) -> None:
+        """Forget every copy and score (tests: user ids repeat from one test to the next).
+
+        Subscriptions stay open; a cart that turns hot again asks for one anew and keeps
+        no copy until Redis has confirmed it.
+        """
         self._copies.clear()
         self._scores.clear()
+        self._confirmed.clear()
+        self._requested.clear()
 
     # --- invalidation ------------------------------------------------------------------
 
