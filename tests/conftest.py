@@ -67,3 +67,20 @@ def dead_broker(monkeypatch):
     yield dead
     monkeypatch.undo()
     forget_connections()
+
+
+@pytest.fixture
+def switch_off():
+    """Switch features off for one test; on again afterwards (every process caches the
+    switches for a second, so leaving one off would leak into the next test)."""
+    from ops.switches import switch_set
+
+    names = []
+
+    def off(name: str) -> None:
+        switch_set(name=name, off=True, source="manual")
+        names.append(name)
+
+    yield off
+    for name in names:
+        switch_set(name=name, off=False, source="manual")

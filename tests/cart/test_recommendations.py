@@ -10,7 +10,6 @@ from cart.services import cart_add_line
 from catalog import recommendations
 from catalog.recommendations import hashed_vector, recommendations_for_lines, similarity_index
 from catalog.services import catalog_import
-from ops.switches import switch_set
 from tests.conftest import db_all
 from tests.factories import ItemFactory, SkuFactory
 
@@ -26,19 +25,6 @@ def _fresh_matrix():
     recommendations._current.checked_at = 0.0
     yield
     recommendations._current.index = None
-
-
-@pytest.fixture
-def switch_off():
-    names = []
-
-    def off(name: str) -> None:
-        switch_set(name=name, off=True, source="manual")
-        names.append(name)
-
-    yield off
-    for name in names:
-        switch_set(name=name, off=False, source="manual")
 
 
 def item(item_id: int, features, *, title: str | None = None, active: bool = True, category: str = "misc", **attrs):

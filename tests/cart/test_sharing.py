@@ -15,7 +15,6 @@ from cart.models import SharedCart
 from cart.selectors import cart_get
 from cart.services import cart_add_line
 from catalog.cache import sku_info_refresh
-from ops.switches import switch_set
 from pricing.models import Price
 from tests.api_client import ApiClient
 from tests.conftest import db_all
@@ -33,19 +32,6 @@ def shared(token: str) -> str:
 
 def imported(token: str) -> str:
     return f"/api/v1/shared-carts/{token}/import"
-
-
-@pytest.fixture
-def switch_off():
-    names = []
-
-    def off(name: str) -> None:
-        switch_set(name=name, off=True, source="manual")
-        names.append(name)
-
-    yield off
-    for name in names:
-        switch_set(name=name, off=False, source="manual")
 
 
 @pytest.fixture

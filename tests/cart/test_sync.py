@@ -4,7 +4,6 @@ holding 200 idle streams while it keeps answering the API."""
 import asyncio
 import contextlib
 import json
-import os
 import re
 import signal
 import socket
@@ -15,19 +14,16 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.db import connections
 from django.test import AsyncClient, override_settings
 from knox.models import AuthToken
 
 from cart import keys
 from cart.services import cart_add_line, cart_update_line
 from cart.sync import Listener, cart_event_hub, cart_events_listen
-from config.sharding import SHARD_ALIASES
-from ops.switches import switch_set
 from tests.api_client import ApiClient
 from tests.conftest import db_all_tx
 from tests.factories import UserFactory
+from tests.processes import free_port, subprocess_env
 
 pytestmark = db_all_tx
 
@@ -84,21 +80,6 @@ async def open_stream(token: str | None = None, client: AsyncClient | None = Non
     response = await client.get(EVENTS, headers=headers)
     assert response.status_code == 200, response.content
     return Stream(response)
-
-
-@pytest.fixture
-def switch_off():
-    """Switch features off for one test; on again afterwards (every process caches the
-    switches for a second, so leaving one off would leak into the next test)."""
-    names = []
-
-    def off(name: str) -> None:
-        switch_set(name=name, off=True, source="manual")
-        names.append(name)
-
-    yield off
-    for name in names:
-        switch_set(name=name, off=False, source="manual")
 
 
 def user_with_token():
@@ -305,35 +286,12 @@ def test_a_mobile_client_can_poll_with_if_none_match(api):
 # --- a real ASGI server -------------------------------------------------------------------------
 
 
-def _url(alias: str) -> str:
-    s = connections[alias].settings_dict
-    if s["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{s['NAME']}"  # the test files (config/settings/test.py), not memory
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 3306}/{s['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def asgi_server(tmp_path):
     """``uvicorn --workers 1`` on the test databases and this run's Redis prefix."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "uvicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _url("default"),
-        "CART_SHARD_URLS": ",".join(_url(alias) for alias in SHARD_ALIASES),
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "RATE_LIMITS_ENABLED": "0",  # this test is about threads, not about fairness
-    }
+    env = subprocess_env(RATE_LIMITS_ENABLED="0")  # this test is about threads, not about fairness
     args = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(
         [*args, "--workers", "1", "--log-level", "warning", "--timeout-graceful-shutdown", "2"],

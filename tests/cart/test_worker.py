@@ -1,33 +1,22 @@
 """A real Celery worker process: its consumer thread persists the stream, and tasks
 reach it through the real broker."""
 
-import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
 from cart.models import ReconciliationRun
 from cart.services import cart_add_line, cart_update_line
-from config.sharding import SHARD_ALIASES
 from tests.cart.helpers import cached, persisted
 from tests.conftest import db_all_tx, needs_mysql
+from tests.processes import ROOT, subprocess_env
 
 pytestmark = [db_all_tx, needs_mysql]
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _url(alias: str) -> str:
-    s = connections[alias].settings_dict
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 3306}/{s['NAME']}"
 
 
 @pytest.fixture
@@ -35,15 +24,7 @@ def worker(tmp_path):
     """A worker on the test databases, the run's Redis prefix and a queue of its own."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _url("default"),
-        "CART_SHARD_URLS": ",".join(_url(alias) for alias in SHARD_ALIASES),
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
+    env = subprocess_env()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -57,6 +38,10 @@ def worker(tmp_path):
             "-Q",
             f"{queue},{settings.CELERY_TASK_DEFAULT_QUEUE}",  # its own, and where events go
             "--without-mingle",
+            # A node name of its own: two workers named alike on one broker fight over
+            # their control queue and one of them dies.
+            "--hostname",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
             "--without-gossip",
             "--loglevel",
             "INFO",

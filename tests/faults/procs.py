@@ -11,60 +11,11 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from django.conf import settings
-from django.db import connections
-
-from config.sharding import SHARD_ALIASES
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url(alias: str, *, port: int | None = None) -> str:
-    """The URL of ``alias`` as the test run uses it (test database names), for a subprocess."""
-    s = connections[alias].settings_dict
-    if connections[alias].vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"mysql://{s['USER']}{password}@{s['HOST'] or '127.0.0.1'}:{port or s['PORT'] or 3306}/{s['NAME']}"
-
-
-def subprocess_env(*, shard_ports: dict[str, int] | None = None, **extra: str) -> dict[str, str]:
-    """The environment of a Django subprocess on this run's databases and Redis.
-
-    ``shard_ports`` sends some shard aliases through another port (a proxy).
-    """
-    shard_ports = shard_ports or {}
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url("default"),
-        "CART_SHARD_URLS": ",".join(database_url(a, port=shard_ports.get(a)) for a in SHARD_ALIASES),
-        "REDIS_URL": settings.REDIS_URL,
-        "REDIS_KEY_PREFIX": settings.REDIS_KEY_PREFIX,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, seconds: float = 20.0, pause: float = 0.05) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(pause)
-    return bool(condition())
+from tests.processes import ROOT, database_url, free_port, subprocess_env, wait_for  # noqa: F401 - re-exported
 
 
 class Proc:
@@ -115,6 +66,10 @@ def start_worker(tmp_path: Path, *, name: str = "worker", **env: str) -> Proc:
             "-Q",
             queue,
             "--without-mingle",
+            # A node name of its own: two workers named alike on one broker fight over
+            # their control queue and one of them dies.
+            "--hostname",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
             "--without-gossip",
             "--without-heartbeat",
             "--loglevel",
