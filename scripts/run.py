@@ -81,7 +81,8 @@ def main() -> int:
             ("beat", start("beat", [*celery, "beat", "--loglevel", "INFO"])),
         ]
         print(
-            f"\n  Cart service: http://{HOST}:{PORT}/admin/  (health: http://{HOST}:{PORT}/readyz)\n"
+            f"\n  Shop: http://{HOST}:{PORT}/   admin: http://{HOST}:{PORT}/admin/   "
+            f"API docs: http://{HOST}:{PORT}/api/docs/   health: http://{HOST}:{PORT}/readyz\n"
             f"  Demo shopper: {DEMO_USERNAME} / {DEMO_PASSWORD}; staff: admin / {DEMO_PASSWORD}\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
