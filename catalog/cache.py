@@ -237,11 +237,3 @@ def stock_hints_store(levels: dict[int, int]) -> None:
     _announce(pipe, list(levels))
     pipe.execute()
     local_cache.forget(levels)
-
-
-def sku_info_forget(sku_ids: Iterable[int]) -> None:
-    """Drop SKUs from Redis and this process's cache, so the next read reloads them."""
-    sku_ids = list(sku_ids)
-    if sku_ids:
-        get_redis().delete(*[sku_info_key(s) for s in sku_ids])
-        local_cache.forget(sku_ids)

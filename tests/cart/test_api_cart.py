@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 
 from cart.keys import cart_key
-from catalog.cache import local_cache, sku_info_forget
+from catalog.cache import local_cache, sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all
 from tests.factories import SkuFactory
@@ -382,7 +382,7 @@ def test_acknowledge_price_clears_a_price_change_notice(api):
     add_ok(api, sku.item_id, sku.sku_id)
     api.send("patch", item_path(line_id), {"acknowledge_price": True})
     Price.objects.filter(sku=sku).update(amount=Decimal("17.99"))
-    sku_info_forget([sku.sku_id])  # what a price-change event does
+    sku_info_refresh([sku.sku_id])  # what a price-change event does
     assert lines_by_id(get_cart(api))[line_id]["price_change"] == "-2.00"
 
     response = api.send("patch", item_path(line_id), {"acknowledge_price": True})

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from cart.guest import COOKIE_NAME, GuestCart
 from cart.services import cart_set_line_status
-from catalog.cache import sku_info_forget
+from catalog.cache import sku_info_refresh
 from catalog.models import Sku
 from tests.factories import ItemFactory, PriceFactory, SkuFactory, StockFactory
 
@@ -31,7 +31,7 @@ def mark_checked(user_id: int, sku: Sku, status: str = "available", price_at_add
 def deactivate(sku: Sku) -> None:
     """Stop selling a SKU; a checked line of it then reads as unavailable."""
     Sku.objects.filter(pk=sku.pk).update(active=False)
-    sku_info_forget([sku.sku_id])
+    sku_info_refresh([sku.sku_id])
 
 
 def guest_cookie(client) -> GuestCart:

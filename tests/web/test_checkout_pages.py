@@ -9,7 +9,7 @@ from django.test import Client
 from cart.models import Order, OrderLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line, cart_select
-from catalog.cache import sku_info_forget
+from catalog.cache import sku_info_refresh
 from catalog.models import Stock
 from pricing.models import Price
 from tests.conftest import db_all
@@ -135,7 +135,7 @@ def test_a_price_change_since_the_page_was_shown_gives_the_new_total(logged_in, 
     put(user, towel)
     form = checkout_form(logged_in)
     Price.objects.filter(sku=shoe).update(amount=Decimal("21.00"))
-    sku_info_forget([shoe.sku_id])  # what the price event does
+    sku_info_refresh([shoe.sku_id])  # what the price event does
 
     response = logged_in.post("/cart/checkout", form, follow=True)
 
