@@ -22,17 +22,26 @@ def consume(stop: threading.Event, consumer: str) -> None:
     from django.conf import settings
     from django.db import close_old_connections
 
+    from cart import keys
     from cart.persistence import persistence_drain
+    from cart.streams import StreamPoller
     from cart.validity import line_checks_drain
 
     linger = settings.CART_PERSIST_LINGER_MS / 1000
+    # One stream per kind on a single server (blocking reads); one per slot on a cluster,
+    # polled window by window.
+    logs = StreamPoller(keys.log_keys(), window=settings.CART_STREAM_POLL_WINDOW)
+    checks = StreamPoller(keys.check_keys(), window=settings.CART_STREAM_POLL_WINDOW)
+    polling = len(logs.streams) > 1
     while not stop.is_set():
         try:
-            report = persistence_drain(consumer=consumer, block_ms=BLOCK_MS)
-            line_checks_drain(consumer=consumer)
-            if 0 < report.read < BATCH:
+            report = persistence_drain(consumer=consumer, block_ms=BLOCK_MS, stream_keys=logs.next_pass())
+            logs.saw(report.busy_streams)
+            line_checks_drain(consumer=consumer, stream_keys=checks.next_pass())
+            if 0 < report.read < BATCH or (polling and report.read == 0):
                 # A trickle: wait a moment so the next batch carries more changes per
                 # statement (fewer, larger upserts), at the price of this much lag.
+                # Polling with nothing read: wait as long before the next window.
                 stop.wait(linger)
         except Exception:
             # Redis or a database down: say so, wait, and keep going; messages stay in

@@ -6,8 +6,11 @@ lock, idempotency records) lands in the same slot, so one script may touch them 
 """
 
 import hashlib
+from functools import cache
 
 from django.conf import settings
+from redis.crc import REDIS_CLUSTER_HASH_SLOTS as SLOTS
+from redis.crc import key_slot
 
 
 def _p() -> str:
@@ -33,29 +36,73 @@ def idempotency_key(user_id: int, client_key: str) -> str:
     return f"{_p()}idem:{{{user_id}}}:{digest}"
 
 
+# --- per-slot streams ----------------------------------------------------------------
+# Every mutation script appends to the persistence stream, the dirty index and (for new
+# lines) the check stream in the same atomic call, so those keys must share the cart's
+# hash slot. On one server a single key of each kind does; on a Redis Cluster there is
+# one of each per hash slot, named by a tag that hashes to that slot.
+
+
+@cache
+def _slot_tags() -> tuple[str, ...]:
+    """For each of the 16384 slots, the shortest ``s<n>`` string that hashes to it."""
+    tags: list[str | None] = [None] * SLOTS
+    missing, n = SLOTS, 0
+    while missing:
+        tag = f"s{n}"
+        slot = key_slot(tag.encode())
+        if tags[slot] is None:
+            tags[slot] = tag
+            missing -= 1
+        n += 1
+    return tuple(tags)
+
+
+def user_slot(user_id: int) -> int:
+    """The hash slot of every key of this user (the ``{user_id}`` tag)."""
+    return key_slot(str(user_id).encode())
+
+
+def _per_slot(name: str, user_id: int) -> str:
+    if settings.REDIS_CLUSTER:
+        return f"{_p()}cart:{name}:{{{_slot_tags()[user_slot(user_id)]}}}"
+    return f"{_p()}cart:{name}"
+
+
+def _all(name: str) -> list[str]:
+    if settings.REDIS_CLUSTER:
+        return [f"{_p()}cart:{name}:{{{tag}}}" for tag in _slot_tags()]
+    return [f"{_p()}cart:{name}"]
+
+
 def log_key(user_id: int) -> str:
-    """The persistence stream a user's changes are appended to (one per Redis node today)."""
-    return f"{_p()}cart:log"
+    """The persistence stream the user's changes are appended to."""
+    return _per_slot("log", user_id)
 
 
 def check_key(user_id: int) -> str:
     """The stream of lines waiting for their catalog check (validity, stock, price)."""
-    return f"{_p()}cart:checks"
+    return _per_slot("checks", user_id)
 
 
 def dirty_key(user_id: int) -> str:
     """Sorted set of user ids by last change time, drained by reconciliation."""
-    return f"{_p()}cart:dirty"
+    return _per_slot("dirty", user_id)
+
+
+def mutation_keys(user_id: int) -> list[str]:
+    """KEYS of every mutation script, in the order ``_mutation.lua`` expects; one slot."""
+    return [cart_key(user_id), log_key(user_id), dirty_key(user_id), check_key(user_id), events_channel(user_id)]
 
 
 def log_keys() -> list[str]:
-    """Every persistence stream, for the consumers."""
-    return [log_key(0)]
+    """Every persistence stream: one on a single server, one per slot on a cluster."""
+    return _all("log")
 
 
 def dirty_keys() -> list[str]:
-    return [dirty_key(0)]
+    return _all("dirty")
 
 
 def check_keys() -> list[str]:
-    return [check_key(0)]
+    return _all("checks")

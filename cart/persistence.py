@@ -25,7 +25,7 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from cart import keys
+from cart import keys, streams
 from cart.lines import ms_to_datetime
 from cart.models import DeadLetter
 from config.sharding import shard_for_user
@@ -68,6 +68,7 @@ class Message:
     version: int
     changed_at_ms: int
     lines: tuple[LineState, ...]
+    stream: str = ""  # where it was read from (to acknowledge it there)
 
     def as_payload(self) -> dict:
         """The message as stored in a dead letter (and read back by ``decode_payload``)."""
@@ -93,7 +94,7 @@ class Message:
         }
 
 
-def decode_payload(entry_id: str, payload: dict) -> Message:
+def decode_payload(entry_id: str, payload: dict, stream: str = "") -> Message:
     user_id, version = int(payload["u"]), int(payload["v"])
     lines = payload["l"]
     if isinstance(lines, str | bytes):
@@ -115,13 +116,20 @@ def decode_payload(entry_id: str, payload: dict) -> Message:
         )
         for raw in lines
     )
-    return Message(entry_id=entry_id, user_id=user_id, version=version, changed_at_ms=int(payload["ts"]), lines=states)
+    return Message(
+        entry_id=entry_id,
+        user_id=user_id,
+        version=version,
+        changed_at_ms=int(payload["ts"]),
+        lines=states,
+        stream=stream,
+    )
 
 
-def _decode_entry(entry_id: bytes | str, fields: dict) -> Message:
+def _decode_entry(entry_id: bytes | str, fields: dict, stream: str = "") -> Message:
     entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     payload = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
-    return decode_payload(entry_id, payload)
+    return decode_payload(entry_id, payload, stream)
 
 
 # --- the upsert ---------------------------------------------------------------------
@@ -229,6 +237,7 @@ class DrainReport:
     retried: int = 0
     dead_lettered: int = 0
     failed_shards: set[str] = field(default_factory=set)
+    busy_streams: set[str] = field(default_factory=set)  # streams that had new entries
 
     def add(self, other: "DrainReport") -> None:
         self.read += other.read
@@ -236,6 +245,7 @@ class DrainReport:
         self.retried += other.retried
         self.dead_lettered += other.dead_lettered
         self.failed_shards |= other.failed_shards
+        self.busy_streams |= other.busy_streams
 
 
 def consumer_name() -> str:
@@ -275,17 +285,21 @@ def _dead_letter(messages: list[Message], alias: str, error: str, attempts: int)
     )
 
 
-def _process(client: redis.Redis, stream: str, entries: list, attempts: dict[str, int]) -> DrainReport:
-    """Write ``entries`` shard by shard; ack what committed or was dead-lettered."""
-    report = DrainReport(read=len(entries))
+def _process(client: redis.Redis, batches: list[tuple[str, list]], attempts: dict[str, int]) -> DrainReport:
+    """Write the entries of ``batches`` ``[(stream, entries)]`` shard by shard, all streams
+    together (one upsert per shard, however many streams they came from); ack what
+    committed or was dead-lettered."""
+    report = DrainReport()
     by_shard: dict[str, list[Message]] = defaultdict(list)
-    done: list[str] = []
-    for entry_id, fields in entries:
-        if not fields:  # deleted while pending
-            done.append(entry_id.decode() if isinstance(entry_id, bytes) else entry_id)
-            continue
-        message = _decode_entry(entry_id, fields)
-        by_shard[shard_for_user(message.user_id)].append(message)
+    done: dict[str, list[str]] = defaultdict(list)
+    for stream, entries in batches:
+        report.read += len(entries)
+        for entry_id, fields in entries:
+            if not fields:  # deleted while pending
+                done[stream].append(entry_id.decode() if isinstance(entry_id, bytes) else entry_id)
+                continue
+            message = _decode_entry(entry_id, fields, stream)
+            by_shard[shard_for_user(message.user_id)].append(message)
     now_ms = time.time() * 1000
     for alias, messages in by_shard.items():
         try:
@@ -300,22 +314,19 @@ def _process(client: redis.Redis, stream: str, entries: list, attempts: dict[str
                 except DatabaseError:
                     logger.exception("could not record dead letters; they stay pending")
                     continue
-                done += [m.entry_id for m in exhausted]
+                for m in exhausted:
+                    done[m.stream].append(m.entry_id)
                 report.dead_lettered += len(exhausted)
             metrics.PERSIST_MESSAGES.labels("failed").inc(len(messages) - len(exhausted))
             logger.warning("persisting %d messages to %s failed: %s", len(messages), alias, error)
             continue
-        done += [m.entry_id for m in messages]
+        for m in messages:
+            done[m.stream].append(m.entry_id)
+            metrics.PERSIST_LAG.observe(max(now_ms - m.changed_at_ms, 0) / 1000)
         report.written += len(messages)
         metrics.PERSIST_MESSAGES.labels("written").inc(len(messages))
-        for m in messages:
-            metrics.PERSIST_LAG.observe(max(now_ms - m.changed_at_ms, 0) / 1000)
     if done:
-        # Acked entries are deleted at once: the stream holds only what is not yet in MySQL.
-        pipe = client.pipeline(transaction=False)
-        pipe.xack(stream, GROUP, *done)
-        pipe.xdel(stream, *done)
-        pipe.execute()
+        streams.ack(client, GROUP, done)
     return report
 
 
@@ -332,28 +343,43 @@ def _retry_pending(client: redis.Redis, stream: str, consumer: str, count: int) 
         (p["message_id"].decode() if isinstance(p["message_id"], bytes) else p["message_id"]): p["times_delivered"] + 1
         for p in due
     }
-    report = _process(client, stream, claimed, attempts)
+    report = _process(client, [(stream, claimed)], attempts)
     report.retried = len(claimed)
     return report
 
 
 def persistence_drain(
-    *, consumer: str | None = None, count: int = 500, block_ms: int | None = None, client: redis.Redis | None = None
+    *,
+    consumer: str | None = None,
+    count: int = 500,
+    block_ms: int | None = None,
+    client: redis.Redis | None = None,
+    stream_keys: list[str] | None = None,
 ) -> DrainReport:
     """Persist one batch of new messages per stream and retry what is due. Idempotent.
 
-    ``block_ms`` waits that long for new messages when there are none (the consumer
-    loop); tests and the drain task pass None to return at once.
+    ``stream_keys`` defaults to every persistence stream (the consumer loop passes a
+    ``StreamPoller`` window on a cluster). ``block_ms`` waits that long for new messages
+    when there are none, on a single stream only; tests and the drain task pass None to
+    return at once.
     """
     client = client or get_redis()
     consumer = consumer or consumer_name()
+    stream_keys = keys.log_keys() if stream_keys is None else stream_keys
     report = DrainReport()
-    for stream in keys.log_keys():
+    if len(stream_keys) == 1:
+        (stream,) = stream_keys
         ensure_group(client, stream)
         report.add(_retry_pending(client, stream, consumer, count))
         response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
-        for _, entries in response or []:
-            report.add(_process(client, stream, entries, {}))
+        report.add(_process(client, [(stream, entries) for _, entries in response or []], {}))
+        return report
+    batches = streams.streams_read(stream_keys, group=GROUP, consumer=consumer, count=count, client=client)
+    for batch in batches:
+        if batch.pending:
+            report.add(_retry_pending(client, batch.stream, consumer, count))
+    report.add(_process(client, [(b.stream, b.entries) for b in batches if b.entries], {}))
+    report.busy_streams = {b.stream for b in batches if b.entries}
     return report
 
 
@@ -372,4 +398,7 @@ def persistence_drain_all(*, consumer: str | None = None, max_seconds: float = 3
 def persistence_backlog(client: redis.Redis | None = None) -> int:
     """Messages in the streams that are not yet in MySQL (new or pending)."""
     client = client or get_redis()
-    return sum(client.xlen(stream) for stream in keys.log_keys())
+    pipe = client.pipeline(transaction=False)
+    for stream in keys.log_keys():
+        pipe.xlen(stream)
+    return sum(pipe.execute())

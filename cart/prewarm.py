@@ -14,6 +14,7 @@ from cart.lines import datetime_to_ms
 from cart.models import Cart
 from cart.store import CartStore
 from config.sharding import SHARD_ALIASES
+from ops.redis_batch import scripts_pipelined
 
 BATCH = 500
 _LINES_SQL = (
@@ -68,15 +69,12 @@ def _warm_batch(alias: str, headers: list[tuple[int, int]], store: CartStore, su
                 _line_json(quantity, checked, price, currency, status, version, created, updated),
             ]
             newest[user_id] = max(newest[user_id], version)
-    pipe = store.client.pipeline(transaction=False)
-    fill = store.scripts["fill"]
-    for user_id in user_ids:
-        fill(
-            keys=[keys.cart_key(user_id), keys.check_key(user_id)],
-            args=[newest[user_id], store.ttl_ms, user_id, *lines[user_id]],
-            client=pipe,
-        )
-    for user_id, loaded in zip(user_ids, pipe.execute(), strict=True):
+    calls = [
+        ([keys.cart_key(user_id), keys.check_key(user_id)], [newest[user_id], store.ttl_ms, user_id, *lines[user_id]])
+        for user_id in user_ids
+    ]
+    replies = scripts_pipelined(store.client, store.scripts["fill"], calls)
+    for user_id, loaded in zip(user_ids, replies, strict=True):
         if loaded:
             summary.carts += 1
             summary.lines += len(lines[user_id]) // 2

@@ -151,6 +151,14 @@ def _purge_tombstones() -> int:
     return purged
 
 
+def _dirty_users(client, since_ms: int) -> list[int]:
+    """Users changed since ``since_ms``, from every dirty index (one per slot on a cluster)."""
+    pipe = client.pipeline(transaction=False)
+    for key in keys.dirty_keys():
+        pipe.zrangebyscore(key, since_ms, "+inf")
+    return [int(u) for members in pipe.execute() for u in members]
+
+
 def reconcile_run(*, progress: Callable[[int, int], None] | None = None) -> ReconciliationRun:
     """Run one pass and record it. Safe to run concurrently with writes and with itself.
 
@@ -162,7 +170,7 @@ def reconcile_run(*, progress: Callable[[int, int], None] | None = None) -> Reco
     run = ReconciliationRun.objects.create(started_at=timezone.now(), changed_since=since)
     store = CartStore()
     since_ms = datetime_to_ms(since) if since else 0
-    user_ids = [int(u) for key in keys.dirty_keys() for u in store.client.zrangebyscore(key, since_ms, "+inf")]
+    user_ids = _dirty_users(store.client, since_ms)
     errors = []
     for start in range(0, len(user_ids), BATCH):
         batch = user_ids[start : start + BATCH]
@@ -183,8 +191,10 @@ def reconcile_run(*, progress: Callable[[int, int], None] | None = None) -> Reco
     if not errors:
         # The next pass starts at this one's start less the overlap; older entries are done.
         horizon_ms = datetime_to_ms(run.started_at - OVERLAP)
+        pipe = store.client.pipeline(transaction=False)
         for key in keys.dirty_keys():
-            store.client.zremrangebyscore(key, "-inf", f"({horizon_ms}")
+            pipe.zremrangebyscore(key, "-inf", f"({horizon_ms}")
+        pipe.execute()
     run.error = "\n".join(errors)
     run.finished_at = timezone.now()
     run.duration_ms = int((time.monotonic() - started) * 1000)

@@ -58,10 +58,9 @@ def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
         scripts[name] = client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
     # Load them now, once per process, so requests never pay the NOSCRIPT round trips.
     # After a Redis restart flushed them, Script reloads on the first NOSCRIPT by itself.
-    pipe = client.pipeline(transaction=False)
+    # (On a cluster, SCRIPT LOAD goes to every master; it cannot be pipelined there.)
     for script in scripts.values():
-        pipe.script_load(script.script)
-    pipe.execute()
+        client.script_load(script.script)
     return scripts
 
 
@@ -116,15 +115,8 @@ class CartStore:
         Raises ``NotLoaded`` when the cart is not in Redis. Other refusals (``cart_full``,
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
         """
-        script_keys = [
-            keys.cart_key(user_id),
-            keys.log_key(user_id),
-            keys.dirty_key(user_id),
-            keys.check_key(user_id),
-            keys.events_channel(user_id),
-        ]
         expected = "" if expected_version is None else str(expected_version)
-        raw = self.scripts[name](keys=script_keys, args=[user_id, expected, self.ttl_ms, *args])
+        raw = self.scripts[name](keys=keys.mutation_keys(user_id), args=[user_id, expected, self.ttl_ms, *args])
         cart = None
         if isinstance(raw, list):
             raw, flat = raw[0], raw[1:]

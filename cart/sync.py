@@ -23,6 +23,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from cart import keys
+from ops.redis_client import is_cluster, plain_url
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ class CartEventHub:
         async with self._lock:
             listeners = self._listeners.get(channel)
             if listeners is None:
+                if isinstance(self.client, aioredis.RedisCluster):
+                    await self.client.initialize()  # learn the slot map first (once; then a no-op)
                 await self._pubsub.subscribe(channel)
                 listeners = self._listeners[channel] = set()
             listeners.add(listener)
@@ -156,6 +159,9 @@ def _new_client() -> aioredis.Redis:
     # synchronous client of ``ops.redis_client`` must not be used from a coroutine.
     # A blocking pool: when many streams open at once their first reads queue for a
     # connection instead of failing (the plain pool raises past its limit).
+    if is_cluster():
+        # PUBLISH reaches every node of a cluster, so one node's subscription hears all.
+        return aioredis.RedisCluster.from_url(plain_url(settings.REDIS_URL), socket_connect_timeout=2)
     pool = aioredis.BlockingConnectionPool.from_url(
         settings.REDIS_URL, max_connections=50, timeout=5, socket_connect_timeout=2, socket_timeout=5
     )

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import redis
 
-from cart import keys
+from cart import keys, streams
 from cart.models import CartItem
 from cart.persistence import consumer_name, ensure_group
 from cart.services import LineCheck, cart_record_checks
@@ -53,36 +53,52 @@ def _record(lines_by_user: dict[int, list[tuple[int, int]]], infos: dict[int, Sk
     return changed, cold
 
 
-def line_checks_drain(
-    *, consumer: str | None = None, count: int = 500, block_ms: int | None = None, client: redis.Redis | None = None
-) -> int:
-    """Check one batch of queued lines per stream; return how many lines changed. Idempotent."""
-    client = client or get_redis()
-    consumer = consumer or consumer_name()
-    changed = 0
-    for stream in keys.check_keys():
+def _read(client, stream_keys: list[str], consumer: str, count: int, block_ms: int | None) -> list[tuple[str, list]]:
+    if len(stream_keys) == 1:
+        (stream,) = stream_keys
         ensure_group(client, stream, GROUP)
         # Redis 6.2 answers [next, entries], 7.0 adds the deleted ids: take the entries.
         claimed = client.xautoclaim(stream, GROUP, consumer, min_idle_time=CLAIM_IDLE_MS, count=count)[1]
         response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
-        entries = [*claimed, *(entry for _, batch in response or [] for entry in batch)]
-        entries = [(entry_id, fields) for entry_id, fields in entries if fields]
-        if not entries:
-            continue
-        lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for _, fields in entries:
+        return [(stream, [*claimed, *(entry for _, batch in response or [] for entry in batch)])]
+    batches = streams.streams_read(
+        stream_keys, group=GROUP, consumer=consumer, count=count, claim_idle_ms=CLAIM_IDLE_MS, client=client
+    )
+    return [(b.stream, b.entries) for b in batches]
+
+
+def line_checks_drain(
+    *,
+    consumer: str | None = None,
+    count: int = 500,
+    block_ms: int | None = None,
+    client: redis.Redis | None = None,
+    stream_keys: list[str] | None = None,
+) -> int:
+    """Check one batch of queued lines per stream, all streams together; return how many
+    lines changed. Idempotent."""
+    client = client or get_redis()
+    consumer = consumer or consumer_name()
+    stream_keys = keys.check_keys() if stream_keys is None else stream_keys
+    batches = _read(client, stream_keys, consumer, count, block_ms)
+    lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    done: dict[str, list] = defaultdict(list)
+    for stream, entries in batches:
+        for entry_id, fields in entries:
+            done[stream].append(entry_id)
+            if not fields:  # deleted while pending
+                continue
             user_id = int(fields[b"u"])
             for field in fields[b"f"].decode().split(","):
                 item_id, sku_id = field.split(":")
                 lines_by_user[user_id].append((int(item_id), int(sku_id)))
+    if not done:
+        return 0
+    changed = 0
+    if lines_by_user:
         infos = sku_info_refresh({sku for lines in lines_by_user.values() for _, sku in lines})
-        batch_changed, _ = _record(lines_by_user, infos)  # a cold cart re-queues its unchecked lines on load
-        changed += batch_changed
-        ids = [entry_id for entry_id, _ in entries]
-        pipe = client.pipeline(transaction=False)
-        pipe.xack(stream, GROUP, *ids)
-        pipe.xdel(stream, *ids)
-        pipe.execute()
+        changed, _ = _record(lines_by_user, infos)  # a cold cart re-queues its unchecked lines on load
+    streams.ack(client, GROUP, done)
     return changed
 
 

@@ -25,7 +25,7 @@ from django.conf import settings
 
 from catalog.models import Sku
 from ops.metrics import SKU_CACHE
-from ops.redis_client import get_redis
+from ops.redis_client import get_redis, mget
 from pricing.selectors import price_effective_many
 
 logger = logging.getLogger(__name__)
@@ -182,7 +182,7 @@ def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     SKU_CACHE.labels("local").inc(len(found))
     if missing:
         client = get_redis()
-        values = client.mget([sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
+        values = mget(client, [sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
         infos, stocks = values[: len(missing)], values[len(missing) :]
         fetched: dict[int, SkuInfo | None] = {}
         for sku_id, raw, stock in zip(missing, infos, stocks, strict=True):
@@ -205,9 +205,11 @@ def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     return {sku_id: info for sku_id, info in found.items() if info is not None}
 
 
-def _announce(pipe, sku_ids: list[int]) -> None:
+def _announce(client, sku_ids: list[int]) -> None:
+    """Tell every process to drop its copies, once the new values are stored. Not in the
+    storing pipeline: a cluster pipeline refuses PUBLISH."""
     for start in range(0, len(sku_ids), 1000):
-        pipe.publish(changes_channel(), ",".join(str(s) for s in sku_ids[start : start + 1000]))
+        client.publish(changes_channel(), ",".join(str(s) for s in sku_ids[start : start + 1000]))
 
 
 def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
@@ -219,10 +221,11 @@ def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     if not sku_ids:
         return {}
     infos = _from_database(sku_ids)
-    pipe = get_redis().pipeline(transaction=False)
+    client = get_redis()
+    pipe = client.pipeline(transaction=False)
     _store(pipe, sku_ids, infos)
-    _announce(pipe, sku_ids)
     pipe.execute()
+    _announce(client, sku_ids)
     local_cache.forget(sku_ids)
     return infos
 
@@ -231,9 +234,10 @@ def stock_hints_store(levels: dict[int, int]) -> None:
     """Write stock hints and announce them (the periodic stock sync)."""
     if not levels:
         return
-    pipe = get_redis().pipeline(transaction=False)
+    client = get_redis()
+    pipe = client.pipeline(transaction=False)
     for sku_id, quantity in levels.items():
         pipe.set(stock_key(sku_id), quantity, ex=settings.STOCK_HINT_TTL_SECONDS)
-    _announce(pipe, list(levels))
     pipe.execute()
+    _announce(client, list(levels))
     local_cache.forget(levels)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from redis.cluster import RedisCluster
 
 from ops.redis_client import get_redis
 
@@ -62,19 +63,28 @@ def count_redis():
     _settle_shared_settings()
     clients = [get_redis(), cache.client.get_client(write=True)]
     log = RedisLog()
-    originals = [client.connection_pool.connection_class for client in clients]
-    for client, original in zip(clients, originals, strict=True):
-        client.connection_pool.connection_class = _counting(original, log)
-        client.connection_pool.reset()
-        # Open the connection first, so its handshake (HELLO, CLIENT SETINFO) is not counted.
-        client.ping()
+    pools = [pool for client in clients for pool in _pools(client)]
+    originals = [pool.connection_class for pool in pools]
+    for pool, original in zip(pools, originals, strict=True):
+        pool.connection_class = _counting(original, log)
+        pool.reset()
+    for pool in pools:
+        # Open a connection first, so its handshake (HELLO, CLIENT SETINFO) is not counted.
+        pool.release(pool.get_connection())
     log.round_trips, log.commands = 0, []
     try:
         yield log
     finally:
-        for client, original in zip(clients, originals, strict=True):
-            client.connection_pool.connection_class = original
-            client.connection_pool.reset()
+        for pool, original in zip(pools, originals, strict=True):
+            pool.connection_class = original
+            pool.reset()
+
+
+def _pools(client) -> list:
+    """The connection pools of a client: one, or one per node of a cluster."""
+    if isinstance(client, RedisCluster):
+        return [node.redis_connection.connection_pool for node in client.get_nodes()]
+    return [client.connection_pool]
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 from config.sharding import expand_shard_urls
@@ -131,6 +132,10 @@ DATABASE_ROUTERS = ["config.db_router.ShardRouter"]
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
 EMBEDDED_REDIS = "REDIS_URL" not in os.environ
 REDIS_URL = env_str("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}")
+# redis+cluster://host:port names any node of a Redis Cluster (rediss+cluster:// with TLS):
+# every part of the app then uses redis-py's cluster client, and the cart's streams are
+# kept one per hash slot (docs/scaling.md, "Redis Cluster").
+REDIS_CLUSTER = REDIS_URL.startswith(("redis+cluster://", "rediss+cluster://"))
 # Prepended to every key the cart writes, so several deployments (or test runs) can
 # share one Redis. Keep it outside the {hash tag}.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
@@ -145,6 +150,7 @@ CACHES = {
             "PARSER_CLASS": "redis.connection._HiredisParser",
             "SOCKET_CONNECT_TIMEOUT": 2,
             "SOCKET_TIMEOUT": 2,
+            **({"CONNECTION_FACTORY": "ops.cache_cluster.ClusterConnectionFactory"} if REDIS_CLUSTER else {}),
         },
     }
 }
@@ -153,6 +159,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # --- Celery -----------------------------------------------------------------------------
 
 # Kombu spells a Redis unix socket "redis+socket://", not redis-py's "unix://".
+# Kombu cannot use a Redis Cluster as its broker: with one, name the broker explicitly.
+if REDIS_CLUSTER and "CELERY_BROKER_URL" not in os.environ:
+    raise ImproperlyConfigured("REDIS_URL names a Redis Cluster; set CELERY_BROKER_URL (e.g. RabbitMQ) too")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL.replace("unix://", "redis+socket://", 1))
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True  # a task is acked after it ran, so a killed worker's task comes back
@@ -273,6 +282,11 @@ CART_PERSIST_RETRY_BASE_MS = env_int("CART_PERSIST_RETRY_BASE_MS", 2000)
 # When fewer changes than a full batch arrive, the consumer waits this long before the
 # next read: larger batches, fewer MySQL statements, this much more write-behind lag.
 CART_PERSIST_LINGER_MS = env_int("CART_PERSIST_LINGER_MS", 100)
+# On a Redis Cluster the streams are one per hash slot and consumers poll them: streams
+# that just had entries on every pass, the idle ones this many at a time (16384 slots /
+# 1024 = a quiet slot is read at least every 16 passes, about 2 s when idle; a pass over
+# 1024 streams costs the consumer ~15 ms of CPU, see docs/scaling.md).
+CART_STREAM_POLL_WINDOW = env_int("CART_STREAM_POLL_WINDOW", 1024)
 # Run the persistence consumer inside each Celery worker (see cart/consumer.py).
 CART_PERSIST_CONSUMER = env_bool("CART_PERSIST_CONSUMER", True)
 # Tombstones stay this long so a late message cannot resurrect a removed line.

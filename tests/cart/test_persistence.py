@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cart import keys
 from cart.models import CartItem, DeadLetter
-from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_drain, write_messages
+from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_backlog, persistence_drain, write_messages
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_select, cart_update_line
 from config.sharding import shard_for_user
@@ -18,7 +18,7 @@ from tests.conftest import db_all, db_all_tx, needs_mysql
 from tests.factories import UserFactory
 
 
-def _messages(client, user_id=0):
+def _messages(client, user_id):
     return [_decode_entry(entry_id, fields) for entry_id, fields in client.xrange(keys.log_key(user_id))]
 
 
@@ -44,7 +44,7 @@ def test_drained_changes_leave_mysql_equal_to_redis(_clean_redis):
     for user_id in users:
         assert persisted(user_id) == cached(user_id) != {}
         assert persisted_version(user_id) == cart_get(user_id=user_id).version
-    assert _clean_redis.xlen(keys.log_key(0)) == 0
+    assert persistence_backlog() == 0
 
 
 @db_all
@@ -54,7 +54,7 @@ def test_duplicate_reordered_and_late_messages_change_nothing(_clean_redis):
         cart_update_line(user_id=301, item_id=n, sku_id=n, quantity=n * 10)
     cart_remove_line(user_id=301, item_id=3, sku_id=3)
     cart_select(user_id=301, checked=False)
-    messages = _messages(_clean_redis)
+    messages = _messages(_clean_redis, 301)
     drain()
     expected = cached(301)
     assert persisted(301) == expected
@@ -75,7 +75,7 @@ def test_messages_applied_in_reverse_order_to_an_empty_shard_converge(_clean_red
         cart_add_line(user_id=302, item_id=n, sku_id=n, quantity=n)
     cart_update_line(user_id=302, item_id=2, sku_id=2, delta=5)
     cart_remove_line(user_id=302, item_id=1, sku_id=1)
-    messages = _messages(_clean_redis)
+    messages = _messages(_clean_redis, 302)
 
     write_messages(shard_for_user(302), list(reversed(messages)))
 
@@ -89,7 +89,7 @@ def test_a_removed_line_never_comes_back_after_redis_loses_the_cart(_clean_redis
     cart_add_line(user_id=303, item_id=1, sku_id=1)
     cart_add_line(user_id=303, item_id=2, sku_id=2)
     cart_remove_line(user_id=303, item_id=1, sku_id=1)
-    add, _, remove = _messages(_clean_redis)
+    add, _, remove = _messages(_clean_redis, 303)
     alias = shard_for_user(303)
 
     write_messages(alias, [remove])
@@ -182,7 +182,7 @@ def test_a_shard_that_stays_down_turns_messages_into_dead_letters_and_spares_oth
         (down_user, shard_for_user(down_user), 4, "pending")
     ] * 2
     assert letters[0].error and letters[1].version > letters[0].version
-    assert _clean_redis.xlen(keys.log_key(0)) == 0
+    assert persistence_backlog() == 0
     assert persisted(down_user) == {}
 
 

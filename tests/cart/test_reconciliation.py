@@ -71,7 +71,7 @@ def test_the_next_pass_only_looks_at_carts_changed_since_the_previous_one(_clean
 
     assert second.carts_checked == 1
     assert second.changed_since is not None
-    assert _clean_redis.zscore(keys.dirty_key(0), "604") is None
+    assert _clean_redis.zscore(keys.dirty_key(604), "604") is None
 
 
 def test_mysql_rows_newer_than_redis_are_left_alone(_clean_redis):

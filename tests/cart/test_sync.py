@@ -16,6 +16,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient, override_settings
 from knox.models import AuthToken
+from redis.cluster import RedisCluster
 
 from cart import keys
 from cart.services import cart_add_line, cart_update_line
@@ -201,6 +202,13 @@ def test_events_do_not_leak_across_users():
     assert versions_in(own) == [version]
 
 
+def _subscribers(client, channel: str) -> int:
+    """Subscriptions to ``channel`` on the server, or on every node of a cluster (a
+    subscription lives on one node, which hears every node's PUBLISH)."""
+    nodes = [n.redis_connection for n in client.get_primaries()] if isinstance(client, RedisCluster) else [client]
+    return sum(node.pubsub_numsub(channel)[0][1] for node in nodes)
+
+
 def test_closing_the_stream_unsubscribes_from_redis(_clean_redis):
     user, token = user_with_token()
     channel = keys.events_channel(user.pk)
@@ -208,7 +216,7 @@ def test_closing_the_stream_unsubscribes_from_redis(_clean_redis):
     async def scenario():
         stream = await open_stream(token)
         await stream.next()
-        open_subscribers = _clean_redis.pubsub_numsub(channel)[0][1]
+        open_subscribers = _subscribers(_clean_redis, channel)
         await stream.close()
         await asyncio.sleep(0.05)
         return open_subscribers, cart_event_hub().channels
@@ -217,7 +225,7 @@ def test_closing_the_stream_unsubscribes_from_redis(_clean_redis):
 
     assert open_subscribers == 1
     assert channels_after == set()
-    assert _clean_redis.pubsub_numsub(channel)[0][1] == 0
+    assert _subscribers(_clean_redis, channel) == 0
 
 
 def test_many_listeners_of_one_user_share_one_subscription_and_a_burst_collapses(_clean_redis):
@@ -226,7 +234,7 @@ def test_many_listeners_of_one_user_share_one_subscription_and_a_burst_collapses
 
     async def scenario():
         async with cart_events_listen(user.pk) as first, cart_events_listen(user.pk) as second:
-            subscribers = _clean_redis.pubsub_numsub(channel)[0][1]
+            subscribers = _subscribers(_clean_redis, channel)
             versions = []
             for _ in range(3):
                 change = await sync_to_async(cart_update_line)(user_id=user.pk, item_id=1, sku_id=1, delta=1)

@@ -1,0 +1,89 @@
+"""Reading the cart's streams (persistence, line checks) through consumer groups.
+
+On one Redis server each kind is a single stream, which a consumer can block on. On a
+Redis Cluster there is one per hash slot (``cart.keys``), 16384 in all, and no command
+may block on several: a consumer polls them instead, one script call per stream and one
+round trip per master (``ops.redis_batch``). ``StreamPoller`` bounds the work per pass:
+streams that just had entries are read on every pass, the idle ones in a rotating
+window, so a quiet slot waits at most one rotation and a busy one never waits.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import redis
+
+from ops.redis_batch import scripts_pipelined
+from ops.redis_client import get_redis
+
+_SCRIPT = (Path(__file__).with_name("redis_scripts") / "stream_read.lua").read_text()
+
+
+@cache
+def _script(client):
+    return client.register_script(_SCRIPT)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatch:
+    stream: str
+    pending: int  # delivered earlier and not acknowledged
+    entries: list[tuple[bytes, dict[bytes, bytes]]]  # claimed back, then new
+
+
+def _entries(raw: list) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    return [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True))) for entry_id, flat in raw if flat]
+
+
+def streams_read(
+    streams: list[str], *, group: str, consumer: str, count: int, claim_idle_ms: int = 0, client=None
+) -> list[StreamBatch]:
+    """Read up to ``count`` entries from each stream in one pipeline; empty streams are left out."""
+    client = client or get_redis()
+    args = [group, consumer, count, claim_idle_ms]
+    replies = scripts_pipelined(client, _script(client), [([stream], args) for stream in streams])
+    batches = []
+    for stream, (pending, claimed, new) in zip(streams, replies, strict=True):
+        entries = _entries(claimed) + _entries(new)
+        if pending or entries:
+            batches.append(StreamBatch(stream=stream, pending=int(pending), entries=entries))
+    return batches
+
+
+def ack(client: redis.Redis, group: str, done: dict[str, list]) -> None:
+    """Acknowledge and delete handled entries, one pipeline for every stream: a stream
+    holds only what is not handled yet."""
+    pipe = client.pipeline(transaction=False)
+    for stream, ids in done.items():
+        if ids:
+            pipe.xack(stream, group, *ids)
+            pipe.xdel(stream, *ids)
+    pipe.execute()
+
+
+class StreamPoller:
+    """Chooses the streams a consumer reads on each pass (see the module docstring)."""
+
+    def __init__(self, streams: list[str], *, window: int, keep_active: int = 20):
+        self.streams = streams
+        self.window = window
+        self.keep_active = keep_active  # passes a stream stays "active" after its last entry
+        self.cursor = 0
+        self.active: dict[str, int] = {}
+
+    def next_pass(self) -> list[str]:
+        if len(self.streams) <= self.window:
+            return self.streams
+        chunk = self.streams[self.cursor : self.cursor + self.window]
+        self.cursor = (self.cursor + self.window) % len(self.streams)
+        return list(dict.fromkeys([*self.active, *chunk]))
+
+    def saw(self, busy: set[str]) -> None:
+        """Record which streams had entries on the last pass."""
+        for stream in list(self.active):
+            self.active[stream] -= 1
+            if self.active[stream] <= 0:
+                del self.active[stream]
+        for stream in busy:
+            self.active[stream] = self.keep_active
