@@ -8,7 +8,14 @@ from rest_framework import serializers
 from cart.lines import line_id
 from cart.services import MergePolicy
 from catalog.ids import MAX_ID
-from core.api.fields import DecimalStringField, IdField, StrictBooleanField, StrictIntegerField, StrictSerializer
+from core.api.fields import (
+    DecimalStringField,
+    IdField,
+    StrictBooleanField,
+    StrictIntegerField,
+    StrictSerializer,
+    plain_ints,
+)
 
 MAX_QUANTITY = 999
 
@@ -17,6 +24,16 @@ class AddLineIn(StrictSerializer):
     item_id = IdField()
     sku_id = IdField()
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, default=1)
+
+    @staticmethod
+    def plain(data) -> dict | None:
+        """The validated data of a plain valid body without a serializer (see ``plain_ints``)."""
+        valid = plain_ints(data, _ADD_FIELDS, _ADD_REQUIRED)
+        return None if valid is None else {"quantity": 1, **valid}
+
+
+_ADD_FIELDS = {"item_id": (1, MAX_ID), "sku_id": (1, MAX_ID), "quantity": (1, MAX_QUANTITY)}
+_ADD_REQUIRED = frozenset({"item_id", "sku_id"})
 
 
 class UpdateLineIn(StrictSerializer):
@@ -30,6 +47,11 @@ class UpdateLineIn(StrictSerializer):
             raise serializers.ValidationError("Must not be 0.")
         return value
 
+    @staticmethod
+    def plain(data) -> dict | None:
+        """``{"quantity": n}`` without a serializer (see ``plain_ints``); None otherwise."""
+        return plain_ints(data, _QUANTITY_FIELDS, _QUANTITY_REQUIRED)
+
     def validate(self, data):
         if not data:
             raise serializers.ValidationError(
@@ -40,6 +62,10 @@ class UpdateLineIn(StrictSerializer):
         if data.get("acknowledge_price") is False:
             raise serializers.ValidationError({"acknowledge_price": ["Only true is meaningful."]})
         return data
+
+
+_QUANTITY_FIELDS = {"quantity": (0, MAX_QUANTITY)}
+_QUANTITY_REQUIRED = frozenset({"quantity"})
 
 
 class LineIdField(serializers.CharField):

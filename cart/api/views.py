@@ -19,6 +19,9 @@ IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEAD
 
 
 def _parse(serializer_class, request) -> dict:
+    plain = getattr(serializer_class, "plain", None)
+    if plain is not None and (data := plain(request.data)) is not None:
+        return data
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

@@ -77,3 +77,21 @@ class StrictSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError(unknown)
         return value
+
+
+def plain_ints(data, fields: dict[str, tuple[int, int]], required: frozenset[str]) -> dict | None:
+    """``data`` itself when it is a JSON object holding only ``fields``, every one a JSON
+    integer within its ``(low, high)``, and every ``required`` one present; else None.
+
+    The hot endpoints' common, valid request takes this path and skips building a DRF
+    serializer (a third of an add's CPU time); anything else goes to the serializer,
+    which accepts exactly the same valid inputs and words every error. A test holds the
+    two to the same answers.
+    """
+    if type(data) is not dict or not required <= data.keys() or not data.keys() <= fields.keys():
+        return None
+    for name, value in data.items():
+        low, high = fields[name]
+        if type(value) is not int or not low <= value <= high:
+            return None
+    return data

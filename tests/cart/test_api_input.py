@@ -1,8 +1,11 @@
 """Bad input to the cart API is refused with a JSON error naming the problem, and changes nothing."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from cart.api.serializers import AddLineIn, UpdateLineIn
 from tests.conftest import db_all
 
 pytestmark = db_all
@@ -535,3 +538,38 @@ def test_a_malformed_if_match_does_not_use_up_its_idempotency_key(api, cart_befo
 
     assert response.status_code == 200, response.content
     assert _cart(api)["version"] > cart_before["version"]
+
+
+# --- the serializer-free path of add and quantity updates -------------------------------
+
+_ids = st.one_of(
+    st.integers(min_value=-2, max_value=3), st.integers(min_value=2**63 - 3, max_value=2**63 + 1), st.booleans()
+)
+_values = st.one_of(
+    _ids, st.floats(allow_nan=False), st.text(max_size=3), st.none(), st.lists(st.integers(), max_size=1)
+)
+_bodies = st.one_of(
+    st.dictionaries(st.sampled_from(["item_id", "sku_id", "quantity", "delta", "checked", "qty"]), _values, max_size=4),
+    st.dictionaries(
+        st.sampled_from(["item_id", "sku_id", "quantity"]),
+        st.one_of(_ids, st.integers(min_value=-1, max_value=1001)),
+        max_size=3,
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.none(),
+)
+
+
+@pytest.mark.parametrize("serializer_class", [AddLineIn, UpdateLineIn])
+@settings(max_examples=400, deadline=None)
+@given(body=_bodies)
+def test_the_plain_path_accepts_only_what_the_serializer_accepts_with_the_same_data(serializer_class, body):
+    serializer = serializer_class(data=body)
+    valid = serializer.is_valid()
+
+    plain = serializer_class.plain(body)
+
+    if plain is not None:
+        assert valid and dict(serializer.validated_data) == plain
+    if valid and serializer_class is AddLineIn:
+        assert plain == dict(serializer.validated_data)  # every valid add takes the plain path
