@@ -9,6 +9,7 @@ logout that lands between its read and its write still wins.
 
 from hmac import compare_digest
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
@@ -17,6 +18,9 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
+
+from ops import ratelimit
+from ops.redis_client import get_redis
 
 # A token revoked some other way than logout (an account deactivated in admin) is
 # refused at most this long after the change.
@@ -32,7 +36,61 @@ def revoke_cached_token(token: AuthToken) -> None:
     cache.set(token_cache_key(token.token_key), {"revoked": token.digest}, CACHE_SECONDS)
 
 
+class _TokenUsers:
+    """Which user each recently verified token belongs to (token key → user id), so the
+    rate-limit decision can ride in the token lookup's round trip. Not a credential:
+    the token is still verified against its digest on every request; a wrong guess only
+    means the decision is taken again, separately."""
+
+    LIMIT = 100_000
+
+    def __init__(self):
+        self.users: dict[str, int] = {}
+
+    def get(self, token_key: str) -> int | None:
+        return self.users.get(token_key)
+
+    def put(self, token_key: str, user_id: int) -> None:
+        if len(self.users) >= self.LIMIT:
+            self.users.clear()
+        self.users[token_key] = user_id
+
+
+_token_users = _TokenUsers()
+
+
+def _one_server() -> bool:
+    return not settings.REDIS_CLUSTER and settings.CACHES["default"]["LOCATION"] == settings.REDIS_URL
+
+
 class CachedTokenAuthentication(TokenAuthentication):
+    def authenticate(self, request):
+        self.request = request
+        return super().authenticate(request)
+
+    def _cached(self, token_key: str):
+        """The token's cache entry. On one Redis server, for a token seen before and a
+        rate-limited view, the caller's rate-limit decision is taken in the same round
+        trip and left on the request for the throttle (``ops.ratelimit``)."""
+        user_id = _token_users.get(token_key)
+        request = getattr(self, "request", None)
+        view = request.parser_context.get("view") if request is not None else None
+        endpoint_class = ratelimit.endpoint_class_of(view)
+        if user_id is None or endpoint_class is None or not settings.RATE_LIMITS_ENABLED or not _one_server():
+            return cache.get(token_cache_key(token_key))
+        identity = f"u{user_id}"
+        script_keys, args = ratelimit.script_call(endpoint_class, identity)
+        client = get_redis()
+        pipe = client.pipeline(transaction=False)
+        pipe.get(cache.make_key(token_cache_key(token_key)))
+        pipe.evalsha(ratelimit.script_sha(client), len(script_keys), *script_keys, *args)
+        raw, wait_ms = pipe.execute(raise_on_error=False)
+        if isinstance(raw, Exception):
+            raise raw
+        if not isinstance(wait_ms, Exception):  # NOSCRIPT after a restart: the throttle asks itself
+            request._request.rate_limit_taken = (endpoint_class, identity, wait_ms)
+        return None if raw is None else cache.client.decode(raw)
+
     def authenticate_credentials(self, token: bytes):
         try:
             raw = token.decode("ascii")
@@ -40,13 +98,14 @@ class CachedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         token_key = raw[: CONSTANTS.TOKEN_KEY_LENGTH]
         digest = hash_token(raw)
-        cached = cache.get(token_cache_key(token_key))
+        cached = self._cached(token_key)
         if cached is not None:
             if compare_digest(digest, cached.get("revoked", "")):
                 raise exceptions.AuthenticationFailed("Invalid token.")
             expiry = cached.get("expiry")
             if compare_digest(digest, cached.get("digest", "")) and (expiry is None or expiry > timezone.now()):
                 user = get_user_model()(pk=cached["user_id"], username=cached["username"], is_active=True)
+                _token_users.put(token_key, user.pk)
                 return user, AuthToken(digest=digest, token_key=token_key, user_id=user.pk, expiry=expiry)
             # Another token sharing the 8-character key, or an expired one: ask the database.
         user, auth_token = super().authenticate_credentials(token)

@@ -112,23 +112,41 @@ def _keys(endpoint_class: str, identity: str) -> list[str]:
     ]
 
 
-def take(endpoint_class: str, identity: str) -> float:
-    """Take a token for ``identity``; return 0 when allowed, else seconds to wait."""
+def script_call(endpoint_class: str, identity: str) -> tuple[list[str], list]:
+    """KEYS and ARGV of the token-bucket script for one request of ``identity``."""
     limit = limit_for(endpoint_class)
-    client = get_redis()
-    wait_ms = _script(client)(
-        keys=_keys(endpoint_class, identity),
-        args=[
-            limit.user_rate,
-            limit.user_burst,
-            limit.global_rate / GLOBAL_SPLIT,
-            max(1, math.ceil(limit.global_burst / GLOBAL_SPLIT)),
-            STATS_WINDOW_SECONDS * 6,
-        ],
-    )
+    return _keys(endpoint_class, identity), [
+        limit.user_rate,
+        limit.user_burst,
+        limit.global_rate / GLOBAL_SPLIT,
+        max(1, math.ceil(limit.global_burst / GLOBAL_SPLIT)),
+        STATS_WINDOW_SECONDS * 6,
+    ]
+
+
+def script_sha(client) -> str:
+    return _script(client).sha
+
+
+def decided(endpoint_class: str, wait_ms: int) -> float:
+    """Count the script's answer; return 0 when allowed, else seconds to wait."""
     allowed = wait_ms == 0
     metrics.RATE_LIMIT_DECISIONS.labels(endpoint_class, "allowed" if allowed else "rejected").inc()
     return 0.0 if allowed else wait_ms / 1000
+
+
+def take(endpoint_class: str, identity: str) -> float:
+    """Take a token for ``identity``; return 0 when allowed, else seconds to wait."""
+    script_keys, args = script_call(endpoint_class, identity)
+    return decided(endpoint_class, _script(get_redis())(keys=script_keys, args=args))
+
+
+def endpoint_class_of(view) -> str | None:
+    """The endpoint class a view is throttled as, if any."""
+    for throttle in getattr(view, "throttle_classes", ()):
+        if issubclass(throttle, EndpointClassThrottle):
+            return throttle.endpoint_class
+    return None
 
 
 class EndpointClassThrottle(BaseThrottle):
@@ -141,7 +159,12 @@ class EndpointClassThrottle(BaseThrottle):
             return True
         user = getattr(request, "user", None)
         identity = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
-        self._wait = take(self.endpoint_class, identity)
+        # Token authentication may have taken this decision already, in its own round trip.
+        taken = getattr(request._request, "rate_limit_taken", None)
+        if taken is not None and taken[:2] == (self.endpoint_class, identity):
+            self._wait = decided(self.endpoint_class, taken[2])
+        else:
+            self._wait = take(self.endpoint_class, identity)
         return self._wait == 0
 
     def wait(self):
