@@ -9,7 +9,7 @@ from cart.lines import CartLine, line_id
 from cart.selectors import CartView, LineView, cart_view_from_raw
 from cart.store import RawCart
 from catalog.cache import sku_info_many
-from core.api.dates import iso_utc
+from core.api.dates import iso_utc, iso_utc_ms
 
 
 def _money(value) -> str | None:
@@ -32,8 +32,8 @@ def line_json(view: LineView) -> dict:
         "price_at_add": _money(line.price_at_add),
         "price_change": _money(view.price_change),
         "stock": info.stock if info else None,
-        "added_at": iso_utc(line.added_at),
-        "updated_at": iso_utc(line.updated_at),
+        "added_at": iso_utc_ms(line.added_at_ms),
+        "updated_at": iso_utc_ms(line.updated_at_ms),
     }
 
 

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 from django.core.management import call_command
@@ -9,12 +10,16 @@ from django.utils import timezone
 from redis.cluster import RedisCluster
 
 from cart import keys
+from cart.loading import cart_read_persisted
 from cart.models import Cart
 from cart.prewarm import carts_prewarm
 from cart.services import cart_add_line, cart_update_line
+from cart.store import CartStore
+from cart.validity import line_checks_drain
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all
 from tests.costs import count_redis
+from tests.factories import SkuFactory
 
 pytestmark = db_all
 
@@ -36,6 +41,22 @@ def test_recent_carts_come_back_into_redis_exactly_as_persisted(_clean_redis):
 
     assert (summary.carts, summary.lines, summary.already_loaded) == (20, 60, 0)
     assert {u: cached(u) for u in users} == expected
+
+
+def test_a_prewarmed_line_is_the_line_the_loader_would_build_to_the_millisecond(_clean_redis):
+    sku = SkuFactory(price__amount=Decimal("12.30"))
+    cart_add_line(user_id=66, item_id=sku.item_id, sku_id=sku.sku_id, quantity=2)
+    cart_add_line(user_id=66, item_id=7, sku_id=7)
+    line_checks_drain()  # status and price at add recorded
+    drain()
+    _clean_redis.delete(keys.cart_key(66))
+    _, loader_lines = cart_read_persisted(user_id=66)
+
+    carts_prewarm(active_since=timedelta(days=7))
+
+    prewarmed = sorted(CartStore().read_many([66])[66].lines, key=lambda line: line.id)
+    assert prewarmed == sorted(loader_lines, key=lambda line: line.id)
+    assert any(line.price_at_add == Decimal("12.30") for line in prewarmed)
 
 
 def test_a_cart_already_in_redis_is_never_overwritten(_clean_redis):
