@@ -74,7 +74,8 @@ class CachedTokenAuthentication(TokenAuthentication):
         trip and left on the request for the throttle (``ops.ratelimit``)."""
         user_id = _token_users.get(token_key)
         request = getattr(self, "request", None)
-        view = request.parser_context.get("view") if request is not None else None
+        # A DRF request knows its view; the events stream authenticates a plain one.
+        view = (getattr(request, "parser_context", None) or {}).get("view")
         endpoint_class = ratelimit.endpoint_class_of(view)
         if user_id is None or endpoint_class is None or not settings.RATE_LIMITS_ENABLED or not _one_server():
             return cache.get(token_cache_key(token_key))

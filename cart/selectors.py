@@ -81,9 +81,14 @@ def _summarize(items: list[LineView]) -> CartSummary:
     )
 
 
-def cart_view_from_raw(*, user_id: int, raw: RawCart) -> CartView:
-    """Dress raw lines with their SKU data; newest first."""
-    infos = sku_info_many(line.sku_id for line in raw.lines)
+def cart_sku_infos(raw: RawCart) -> dict[int, SkuInfo]:
+    """The SKU data of every line (from this process's SKU cache when it has them)."""
+    return sku_info_many(line.sku_id for line in raw.lines)
+
+
+def cart_view_from_raw(*, user_id: int, raw: RawCart, infos: dict[int, SkuInfo] | None = None) -> CartView:
+    """Dress raw lines with their SKU data (``infos``, looked up when not given); newest first."""
+    infos = cart_sku_infos(raw) if infos is None else infos
     lines = sorted(raw.lines, key=lambda line: (line.added_at_ms, line.item_id, line.sku_id), reverse=True)
     items = [LineView(line=line, info=infos.get(line.sku_id)) for line in lines]
     return CartView(user_id=user_id, version=raw.version, items=items, summary=_summarize(items))

@@ -25,4 +25,5 @@ REDIS_ROUND_TRIP = Histogram(
     "Redis round-trip time measured by the load monitor.",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
 )
+RENDER_CACHE = Counter("cart_render_cache_total", "Cart reads answered with an already rendered body.", ["result"])
 SKU_CACHE = Counter("sku_info_cache_total", "SKU display data lookups by the layer that answered.", ["layer"])

@@ -78,6 +78,11 @@ SCENARIOS = [
 ]
 MUTATIONS = {"add to cart", "update quantity (20-line carts)", "select all (20-line carts)", "merge of 20 lines"}
 NAIVE = Scenario("naive: add writing MySQL synchronously", "POST", "/api/bench/sync-mysql-add", "naive", "naive_body()")
+# The same adds before any worker runs: what the request path alone costs, without the
+# write-behind consumer and MySQL sharing the machine's cores (a reference, not a target).
+ADD_ALONE = Scenario(
+    "add to cart, no write-behind consumer running", "POST", "/api/v1/cart/items", "adders", "add_body()"
+)
 
 
 def _tokens(label: str, count: int, lines: int, skus: list[tuple[int, int]]) -> list[str]:
@@ -333,6 +338,7 @@ def _write_report(results: list[Result], args, machine: str, drain_line: str, pr
         ("read(20) ÷ HGETALL floor", "cart read, 20 lines", "floor: DRF + one HGETALL (20 lines)", "≥ 0.9"),
         ("read(1) ÷ read(120)", "cart read, 1 line", "cart read, 120 lines", "≤ 2"),
         ("add ÷ synchronous-MySQL add", "add to cart", "naive: add writing MySQL synchronously", "≥ 2.5"),
+        ("add with no consumer running ÷ one-script floor", ADD_ALONE.name, "floor: DRF + one Redis script", "—"),
     ]
     ratios = "\n".join(f"| {label} | {ratio(a, b)} | {target} |" for label, a, b, target in targets)
     return f"""# Benchmarks
@@ -387,7 +393,7 @@ def main() -> int:
 
     metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
     server = _start_server(args.workers)
-    worker = _start_worker(metrics_dir)
+    worker = None
     results = []
     mutations = 0
     statements = 0
@@ -404,6 +410,11 @@ def main() -> int:
 
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            alone = run(ADD_ALONE, tmp)
+            print("writing what that left in the stream …", flush=True)
+            persistence_drain_all(max_seconds=300)
+            worker = _start_worker(metrics_dir)
+            time.sleep(3)  # its consumer thread is reading before the measured run starts
             before = _write_statements()
             for scenario in SCENARIOS:
                 result = run(scenario, tmp)
@@ -416,11 +427,13 @@ def main() -> int:
                 time.sleep(0.2)
             statements = _write_statements() - before
             results.append(run(NAIVE, tmp))
+            results.append(alone)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        os.killpg(worker.pid, signal.SIGTERM)
         server.wait(timeout=15)
-        worker.wait(timeout=30)
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
 
     lag = _lag_p99(metrics_dir)
     drain_line = (

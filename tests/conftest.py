@@ -14,7 +14,9 @@ needs_mysql = pytest.mark.skipif(not SHARDS_ON_MYSQL, reason="needs the cart sha
 @pytest.fixture(autouse=True)
 def _clean_redis():
     """Each test starts with no keys under this run's prefix and leaves none behind, and
-    with no process-local copies of carts or SKUs (ids repeat from test to test)."""
+    with no process-local copies of carts, rendered carts or SKUs (ids repeat from test
+    to test)."""
+    from cart.api.render_cache import rendered_carts
     from cart.hot import hot_carts
     from catalog.cache import local_cache
 
@@ -23,6 +25,7 @@ def _clean_redis():
     def wipe():
         hot_carts.clear()
         local_cache.clear()
+        rendered_carts.clear()
         keys = list(client.scan_iter(match=f"{settings.REDIS_KEY_PREFIX}*", count=1000))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])

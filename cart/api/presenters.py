@@ -4,12 +4,14 @@ do not. The OpenAPI shapes live beside them in ``schemas.py``."""
 
 from django.conf import settings
 
+from cart.api.render_cache import rendered_carts
 from cart.checkout import PlacedOrder
 from cart.lines import CartLine, line_id
-from cart.selectors import CartView, LineView, cart_view_from_raw
+from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
 from cart.store import RawCart
 from catalog.cache import sku_info_many
 from core.api.dates import iso_utc, iso_utc_ms
+from core.api.renderers import FastJSONRenderer
 
 
 def _money(value) -> str | None:
@@ -57,6 +59,21 @@ def cart_json(cart: CartView) -> dict:
 
 def raw_cart_json(*, user_id: int, raw: RawCart) -> dict:
     return cart_json(cart_view_from_raw(user_id=user_id, raw=raw))
+
+
+_renderer = FastJSONRenderer()
+
+
+def cart_body(*, user_id: int, raw: RawCart) -> bytes:
+    """The cart as the API's JSON bytes, rendered once per version and SKU data."""
+    infos = cart_sku_infos(raw)
+    if settings.CART_RENDER_CACHE_MB <= 0:
+        return _renderer.render(cart_json(cart_view_from_raw(user_id=user_id, raw=raw, infos=infos)))
+    body = rendered_carts.get(user_id, raw.version, infos)
+    if body is None:
+        body = _renderer.render(cart_json(cart_view_from_raw(user_id=user_id, raw=raw, infos=infos)))
+        rendered_carts.put(user_id, raw.version, infos, body)
+    return body
 
 
 def changed_line_json(line: CartLine) -> dict:

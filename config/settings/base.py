@@ -245,6 +245,9 @@ RATE_LIMITS = {name: {k: v * _scale for k, v in limits.items()} for name, limits
 # roughly two reads a second) is served from process memory for up to the TTL, dropped
 # at once on any change.
 HOT_CART_CACHE = env_bool("HOT_CART_CACHE", True)
+# Rendered JSON of recent cart reads per process, at most this many MB (0: off); a body is
+# reused only for the same cart version and the same SKU data (cart/api/render_cache.py).
+CART_RENDER_CACHE_MB = env_int("CART_RENDER_CACHE_MB", 64)
 HOT_CART_READ_SCORE = 20.0
 HOT_CART_TTL_SECONDS = 2.0
 

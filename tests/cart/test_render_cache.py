@@ -1,0 +1,92 @@
+"""Rendered cart bodies are reused only while the cart and its SKU data are unchanged."""
+
+from decimal import Decimal
+
+from cart.api.render_cache import RenderedCarts, rendered_carts
+from catalog.cache import sku_info_refresh
+from ops import metrics
+from pricing.models import Price
+from tests.conftest import db_all
+from tests.factories import SkuFactory
+
+pytestmark = db_all
+
+
+def _hits() -> float:
+    return metrics.RENDER_CACHE.labels("hit")._value.get()
+
+
+def _add(api, sku, quantity=1):
+    return api.send("POST", "/api/v1/cart/items", {"item_id": sku.item_id, "sku_id": sku.sku_id, "quantity": quantity})
+
+
+def test_a_second_read_of_an_unchanged_cart_is_the_same_body_from_the_cache(api):
+    _add(api, SkuFactory())
+    first = api.get("/api/v1/cart")
+    hits = _hits()
+
+    second = api.get("/api/v1/cart")
+
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"] and second["Content-Type"] == "application/json"
+    assert _hits() == hits + 1
+
+
+def test_a_change_of_the_cart_renders_afresh(api):
+    sku = SkuFactory()
+    _add(api, sku)
+    api.get("/api/v1/cart")
+
+    _add(api, sku, quantity=2)
+    body = api.get("/api/v1/cart").json()
+
+    assert body["items"][0]["quantity"] == 3
+    assert body["summary"]["quantity"] == 3
+
+
+def test_a_price_change_renders_afresh_although_the_cart_did_not_change(api):
+    sku = SkuFactory(price__amount=Decimal("10.00"))
+    _add(api, sku)
+    before = api.get("/api/v1/cart").json()
+    Price.objects.filter(sku=sku).update(amount=Decimal("8.00"))
+
+    sku_info_refresh([sku.sku_id])  # what the price-change event does
+    after = api.get("/api/v1/cart").json()
+
+    assert before["version"] == after["version"]
+    assert (before["items"][0]["unit_price"], after["items"][0]["unit_price"]) == ("10.00", "8.00")
+
+
+def test_one_users_body_is_never_served_to_another(api, other_api):
+    sku = SkuFactory()
+    _add(api, sku)
+    api.get("/api/v1/cart")
+
+    theirs = other_api.get("/api/v1/cart").json()
+
+    assert theirs["items"] == [] and theirs["user_id"] == other_api.user.pk
+
+
+def test_the_cache_keeps_within_its_byte_budget_dropping_the_least_recently_read():
+    cache = RenderedCarts(max_bytes=1000)
+    for user_id in range(10):
+        cache.put(user_id, 1, {}, b"x" * 300)
+    cache.get(7, 1, {})  # read recently: kept
+    cache.put(10, 1, {}, b"y" * 300)
+
+    assert cache.size_bytes <= 1000
+    assert cache.get(10, 1, {}) == b"y" * 300
+    assert cache.get(9, 1, {}) == b"x" * 300
+    assert cache.get(0, 1, {}) is None
+    assert cache.get(9, 2, {}) is None  # another version
+
+
+def test_the_cache_can_be_turned_off(api, settings):
+    settings.CART_RENDER_CACHE_MB = 0
+    _add(api, SkuFactory())
+    hits = _hits()
+
+    api.get("/api/v1/cart")
+    api.get("/api/v1/cart")
+
+    assert _hits() == hits and rendered_carts.size_bytes == 0
