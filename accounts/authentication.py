@@ -37,23 +37,23 @@ def revoke_cached_token(token: AuthToken) -> None:
 
 
 class _TokenUsers:
-    """Which user each recently verified token belongs to (token key → user id), so the
-    rate-limit decision can ride in the token lookup's round trip. Not a credential:
-    the token is still verified against its digest on every request; a wrong guess only
-    means the decision is taken again, separately."""
+    """Which user each recently verified token belongs to, so the rate-limit decision can
+    ride in the token lookup's round trip. Keyed by the digest of the whole token, not by
+    its public 8-character key: a caller who knows only a key cannot spend someone
+    else's tokens. Not a credential: the token is still verified on every request."""
 
     LIMIT = 100_000
 
     def __init__(self):
         self.users: dict[str, int] = {}
 
-    def get(self, token_key: str) -> int | None:
-        return self.users.get(token_key)
+    def get(self, digest: str) -> int | None:
+        return self.users.get(digest)
 
-    def put(self, token_key: str, user_id: int) -> None:
+    def put(self, digest: str, user_id: int) -> None:
         if len(self.users) >= self.LIMIT:
             self.users.clear()
-        self.users[token_key] = user_id
+        self.users[digest] = user_id
 
 
 _token_users = _TokenUsers()
@@ -68,11 +68,11 @@ class CachedTokenAuthentication(TokenAuthentication):
         self.request = request
         return super().authenticate(request)
 
-    def _cached(self, token_key: str):
+    def _cached(self, token_key: str, digest: str):
         """The token's cache entry. On one Redis server, for a token seen before and a
         rate-limited view, the caller's rate-limit decision is taken in the same round
         trip and left on the request for the throttle (``ops.ratelimit``)."""
-        user_id = _token_users.get(token_key)
+        user_id = _token_users.get(digest)
         request = getattr(self, "request", None)
         # A DRF request knows its view; the events stream authenticates a plain one.
         view = (getattr(request, "parser_context", None) or {}).get("view")
@@ -99,14 +99,14 @@ class CachedTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         token_key = raw[: CONSTANTS.TOKEN_KEY_LENGTH]
         digest = hash_token(raw)
-        cached = self._cached(token_key)
+        cached = self._cached(token_key, digest)
         if cached is not None:
             if compare_digest(digest, cached.get("revoked", "")):
                 raise exceptions.AuthenticationFailed("Invalid token.")
             expiry = cached.get("expiry")
             if compare_digest(digest, cached.get("digest", "")) and (expiry is None or expiry > timezone.now()):
                 user = get_user_model()(pk=cached["user_id"], username=cached["username"], is_active=True)
-                _token_users.put(token_key, user.pk)
+                _token_users.put(digest, user.pk)
                 return user, AuthToken(digest=digest, token_key=token_key, user_id=user.pk, expiry=expiry)
             # Another token sharing the 8-character key, or an expired one: ask the database.
         user, auth_token = super().authenticate_credentials(token)

@@ -4,6 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from knox.settings import CONSTANTS
 
 from ops.ratelimit import GLOBAL_SPLIT, Limit, limit_for, limit_set, take
 from tests.api_client import ApiClient
@@ -130,3 +131,21 @@ def test_the_monitor_reads_what_the_rate_limiter_decided(settings):
     reading = read_signals(window=window)
     assert (reading.requests, reading.rejected) == (5, 3)
     assert reading.redis_ms > 0
+
+
+@db_all_tx
+def test_a_forged_token_sharing_a_real_tokens_key_cannot_spend_its_users_budget(settings):
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "core_write": {"user_rate": 0.01, "user_burst": 3, "global_rate": 1e6, "global_burst": 1_000_000},
+    }
+    api = ApiClient()
+    for _ in range(2):  # the second request finds the token in the cache: its user is known now
+        assert api.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1}).status_code == 200
+    token_key = api.token[: CONSTANTS.TOKEN_KEY_LENGTH]
+    forger = ApiClient(user=api.user, token=token_key + "x" * (len(api.token) - len(token_key)))
+
+    refused = [forger.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1}) for _ in range(5)]
+
+    assert {r.status_code for r in refused} == {401}
+    assert api.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1}).status_code == 200  # budget intact
