@@ -11,9 +11,7 @@ share, then core reads, then non-core features, so under pressure the cart degra
 before it refuses an add. Limits come from settings and can be changed in admin.
 """
 
-import logging
 import math
-import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -25,9 +23,9 @@ from rest_framework.throttling import BaseThrottle
 
 from ops import metrics
 from ops.redis_client import get_redis
+from ops.redis_snapshot import RedisHashSnapshot
 
 GLOBAL_SPLIT = 64
-logger = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_bucket.lua").read_text()
 
 
@@ -43,28 +41,12 @@ def _limits_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}ops:rate-limits"
 
 
-class _Overrides:
-    """Admin overrides of the settings, read from Redis at most once a second."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.read_at = 0.0
-        self.values: dict[str, Limit] = {}
-
-    def get(self) -> dict[str, Limit]:
-        now = time.monotonic()
-        if now - self.read_at >= 1.0:
-            with self.lock:
-                try:
-                    raw = get_redis().hgetall(_limits_key())
-                    self.values = {k.decode(): Limit(*(float(x) for x in v.split(b","))) for k, v in raw.items()}
-                except Exception:  # noqa: BLE001 - keep the last known limits when Redis hiccups
-                    logger.warning("could not read rate-limit overrides; keeping the last known ones")
-                self.read_at = now
-        return self.values
+def _parse_limits(raw: dict[bytes, bytes]) -> dict[str, Limit]:
+    return {k.decode(): Limit(*(float(x) for x in v.split(b","))) for k, v in raw.items()}
 
 
-_overrides = _Overrides()
+# Admin overrides of the settings.
+_overrides = RedisHashSnapshot(key=_limits_key, parse=_parse_limits, empty={}, what="rate-limit overrides")
 
 
 def limit_for(endpoint_class: str) -> Limit:
@@ -81,7 +63,7 @@ def limit_set(endpoint_class: str, limit: Limit | None) -> None:
     else:
         value = f"{limit.user_rate},{limit.user_burst},{limit.global_rate},{limit.global_burst}"
         get_redis().hset(_limits_key(), endpoint_class, value)
-    _overrides.read_at = 0.0
+    _overrides.expire()
 
 
 @cache

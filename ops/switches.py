@@ -6,14 +6,11 @@ at most once a second, so a flip reaches every process within a second and costs
 request nothing in between.
 """
 
-import logging
-import threading
-import time
-
 from django.conf import settings
 
 from core.errors import Degraded
 from ops.redis_client import get_redis
+from ops.redis_snapshot import RedisHashSnapshot
 
 # Every switch the code knows, with what turning it off does.
 FEATURES = {
@@ -23,44 +20,24 @@ FEATURES = {
     "cart_events": "Live cart updates across devices (server-sent events).",
     "sharing": "Creating shareable cart links.",
 }
-REFRESH_SECONDS = 1.0
-logger = logging.getLogger(__name__)
 
 
 def switches_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}ops:switches"
 
 
-class _Snapshot:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.read_at = 0.0
-        self.off: set[str] = set()
+def _off(states: dict[bytes, bytes]) -> set[str]:
+    return {name.decode().split(":", 1)[1] for name, value in states.items() if value == b"off"}
 
 
-_snapshot = _Snapshot()
-
-
-def _off_now() -> set[str]:
-    """Features off right now (manual or automatic), read from Redis at most once a second."""
-    now = time.monotonic()
-    if now - _snapshot.read_at < REFRESH_SECONDS:
-        return _snapshot.off
-    with _snapshot.lock:
-        if now - _snapshot.read_at >= REFRESH_SECONDS:
-            try:
-                states = get_redis().hgetall(switches_key())
-                _snapshot.off = {name.decode().split(":", 1)[1] for name, value in states.items() if value == b"off"}
-            except Exception:  # noqa: BLE001 - Redis trouble must not take the features down with it
-                logger.warning("could not read the degradation switches; keeping the last known state")
-            _snapshot.read_at = now
-    return _snapshot.off
+# Features off right now (manual or automatic).
+_snapshot = RedisHashSnapshot(key=switches_key, parse=_off, empty=set(), what="degradation switches")
 
 
 def feature_enabled(name: str) -> bool:
     if name not in FEATURES:
         raise KeyError(f"unknown feature switch {name!r}")
-    return name not in _off_now()
+    return name not in _snapshot.get()
 
 
 def require_feature(name: str) -> None:
@@ -74,7 +51,7 @@ def switch_set(*, name: str, off: bool, source: str) -> None:
     if name not in FEATURES:
         raise KeyError(f"unknown feature switch {name!r}")
     get_redis().hset(switches_key(), f"{source}:{name}", "off" if off else "on")
-    _snapshot.read_at = 0.0  # this process sees it at once
+    _snapshot.expire()  # this process sees it at once
 
 
 def switches_state() -> dict[str, dict[str, bool]]:
