@@ -1,9 +1,15 @@
 """What a test needs to run the app in another process: the environment that points a
-Django subprocess at this run's test databases and Redis prefix, a free port, a wait."""
+Django subprocess at this run's test databases and Redis prefix, a free port, a wait,
+a logged subprocess and a Celery worker."""
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+import uuid
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -55,3 +61,80 @@ def wait_for(condition, seconds: float = 20.0, pause: float = 0.05) -> bool:
             return True
         time.sleep(pause)
     return bool(condition())
+
+
+class Proc:
+    """A subprocess whose output goes to a log file, shown when the test fails."""
+
+    queue: str | None = None  # a worker's own queue
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log: Path, name: str):
+        self.name = name
+        self.log = log
+        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill9(self) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGCONT)
+                self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        print(f"--- {self.name} ---\n{self.output()[-3000:]}")
+
+
+def start_worker(tmp_path: Path, *, name: str = "worker", also: tuple[str, ...] = (), **env: str) -> Proc:
+    """A Celery worker with the persistence consumer thread, on a queue of its own
+    (``worker.queue``) and the queues in ``also``."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = Proc(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            ",".join([queue, *also]),
+            "--without-mingle",
+            # A node name of its own: two workers named alike on one broker fight over
+            # their control queue and one of them dies.
+            "--hostname",
+            f"test-{uuid.uuid4().hex[:8]}@%h",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        env=subprocess_env(**env),
+        log=tmp_path / f"{name}.log",
+        name=name,
+    )
+    worker.queue = queue
+    return worker
+
+
+@contextmanager
+def running(*procs):
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.stop()

@@ -1,12 +1,6 @@
 """A real Celery worker process: its consumer thread persists the stream, and tasks
 reach it through the real broker."""
 
-import signal
-import subprocess
-import sys
-import time
-import uuid
-
 import pytest
 from django.conf import settings
 
@@ -14,59 +8,17 @@ from cart.models import ReconciliationRun
 from cart.services import cart_add_line, cart_update_line
 from tests.cart.helpers import cached, persisted
 from tests.conftest import db_all_tx, needs_mysql
-from tests.processes import ROOT, subprocess_env
+from tests.processes import running, start_worker, wait_for
 
 pytestmark = [db_all_tx, needs_mysql]
 
 
 @pytest.fixture
 def worker(tmp_path):
-    """A worker on the test databases, the run's Redis prefix and a queue of its own."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    log = tmp_path / "worker.log"
-    env = subprocess_env()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            f"{queue},{settings.CELERY_TASK_DEFAULT_QUEUE}",  # its own, and where events go
-            "--without-mingle",
-            # A node name of its own: two workers named alike on one broker fight over
-            # their control queue and one of them dies.
-            "--hostname",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    yield process, queue
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    print(log.read_text()[-3000:])  # shown by pytest when a test failed
-
-
-def _wait_for(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
+    """A worker on the test databases, the run's Redis prefix, a queue of its own and the
+    queue catalog events go to."""
+    with running(start_worker(tmp_path, also=(settings.CELERY_TASK_DEFAULT_QUEUE,))) as (process,):
+        yield process
 
 
 def test_the_workers_consumer_persists_changes_within_moments(worker):
@@ -74,18 +26,17 @@ def test_the_workers_consumer_persists_changes_within_moments(worker):
         cart_add_line(user_id=901, item_id=n, sku_id=n, quantity=n)
     cart_update_line(user_id=901, item_id=3, sku_id=3, delta=5)
 
-    assert _wait_for(lambda: persisted(901) == cached(901)), "the worker did not persist the cart"
+    assert wait_for(lambda: persisted(901) == cached(901)), "the worker did not persist the cart"
     assert persisted(901)["3:3"][0] == 8
 
 
 def test_a_task_sent_through_the_broker_runs_on_the_worker(worker):
     from cart.tasks import reconcile
 
-    _, queue = worker
     cart_add_line(user_id=902, item_id=1, sku_id=1)
-    reconcile.apply_async(queue=queue)
+    reconcile.apply_async(queue=worker.queue)
 
-    assert _wait_for(lambda: ReconciliationRun.objects.filter(finished_at__isnull=False).exists())
+    assert wait_for(lambda: ReconciliationRun.objects.filter(finished_at__isnull=False).exists())
 
 
 def test_lines_are_checked_and_a_deactivated_product_reaches_every_cart(worker):
@@ -103,9 +54,9 @@ def test_lines_are_checked_and_a_deactivated_product_reaches_every_cart(worker):
     def statuses():
         return {cart_get(user_id=u).items[0].line.status for u in (903, 904)}
 
-    assert _wait_for(lambda: statuses() == {"available"}), "the worker did not check the new lines"
+    assert wait_for(lambda: statuses() == {"available"}), "the worker did not check the new lines"
     with transaction.atomic():
         Sku.objects.filter(pk=sku.pk).update(active=False)
         publish_sku_changes(sku_ids=[sku.sku_id], recheck_lines=True)
 
-    assert _wait_for(lambda: statuses() == {"unavailable"}, seconds=30), "the deactivation did not reach the carts"
+    assert wait_for(lambda: statuses() == {"unavailable"}, seconds=30), "the deactivation did not reach the carts"

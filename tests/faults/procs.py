@@ -1,84 +1,28 @@
-"""Real processes for the fault tests: Celery workers, a Redis server, a web server, a TCP
-proxy that stands in for a shard server we can stop, and the helper scripts in this folder.
+"""Real processes for the fault tests: a Redis server, a web server, a TCP proxy that stands
+in for a shard server we can stop, and the helper scripts in this folder (Celery workers
+and the other shared helpers come from ``tests.processes``).
 
 Everything runs on the test databases and this run's Redis key prefix, like
 ``tests/cart/test_worker.py`` does.
 """
 
-import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import uuid
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
-from tests.processes import ROOT, database_url, free_port, subprocess_env, wait_for  # noqa: F401 - re-exported
-
-
-class Proc:
-    """A subprocess whose output goes to a log file, shown when the test fails."""
-
-    def __init__(self, args: list[str], *, env: dict[str, str], log: Path, name: str):
-        self.name = name
-        self.log = log
-        self.process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def kill9(self) -> None:
-        with suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGCONT)
-                self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill9()
-        print(f"--- {self.name} ---\n{self.output()[-3000:]}")
-
-
-def start_worker(tmp_path: Path, *, name: str = "worker", **env: str) -> Proc:
-    """A Celery worker with the persistence consumer thread, on a queue of its own."""
-    queue = f"faults-{uuid.uuid4().hex[:8]}"
-    return Proc(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "--without-mingle",
-            # A node name of its own: two workers named alike on one broker fight over
-            # their control queue and one of them dies.
-            "--hostname",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        env=subprocess_env(**env),
-        log=tmp_path / f"{name}.log",
-        name=name,
-    )
+from tests.processes import (  # noqa: F401 - re-exported
+    ROOT,
+    Proc,
+    database_url,
+    free_port,
+    running,
+    start_worker,
+    subprocess_env,
+    wait_for,
+)
 
 
 def start_script(tmp_path: Path, script: str, *args: str, name: str, **env: str) -> Proc:
@@ -223,12 +167,3 @@ class TcpProxy:
             for s in (source, sink):
                 with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-
-
-@contextmanager
-def running(*procs):
-    try:
-        yield procs
-    finally:
-        for proc in procs:
-            proc.stop()
