@@ -54,13 +54,13 @@ def browser(django_db_setup):
         browser.close()
 
 
-@pytest.fixture
-def open_page(browser, live_server):
-    """Open a fresh browser context (its own cookies) at a viewport size; closed after the test."""
+def pages_at(browser, base_url: str):
+    """Yield an opener of pages at ``base_url``, each in a fresh browser context (its own
+    cookies) at a viewport size; the contexts are closed afterwards."""
     contexts = []
 
     def open_(path: str = "/", viewport: dict = DESKTOP, **options):
-        context = browser.new_context(viewport=viewport, base_url=live_server.url, **options)
+        context = browser.new_context(viewport=viewport, base_url=base_url, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -70,6 +70,12 @@ def open_page(browser, live_server):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open pages of the live server in fresh browser contexts; closed after the test."""
+    yield from pages_at(browser, live_server.url)
 
 
 def line(page, title: str):

@@ -20,17 +20,6 @@ pytestmark = db_all
 
 
 @pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def shoe():
     return make_sku("Trail shoe", "19.99", size="42")
 

@@ -9,7 +9,6 @@ from cart.guest import COOKIE_NAME, GuestCart, GuestLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line
 from tests.conftest import db_all
-from tests.factories import UserFactory
 from tests.web.helpers import deactivate, guest_cookie, line_path, make_sku, mark_checked
 
 pytestmark = db_all
@@ -23,17 +22,6 @@ def shoe():
 @pytest.fixture
 def towel():
     return make_sku("Plush towel", "28.99", colour="Olive")
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def logged_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def add(client, sku, quantity=1, **extra):

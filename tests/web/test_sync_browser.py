@@ -16,7 +16,7 @@ from cart.services import cart_add_line, cart_update_line
 from tests.conftest import db_all_tx
 from tests.factories import UserFactory
 from tests.web.helpers import make_sku, mark_checked
-from tests.web.test_browser import CHROMIUM, DESKTOP, browser, line, log_in  # noqa: F401 - browser is a fixture
+from tests.web.test_browser import CHROMIUM, browser, line, log_in, pages_at  # noqa: F401 - browser is a fixture
 
 pytestmark = [
     db_all_tx,
@@ -51,19 +51,7 @@ def asgi_url(django_db_setup):
 
 @pytest.fixture
 def open_page(browser, asgi_url):  # noqa: F811 - the fixture imported above
-    contexts = []
-
-    def open_(path: str = "/"):
-        context = browser.new_context(viewport=DESKTOP, base_url=asgi_url)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(path)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
+    yield from pages_at(browser, asgi_url)
 
 
 def quantity_is(page, line_id: str, quantity: int, timeout_ms: int):
