@@ -70,9 +70,16 @@ def _per_slot(name: str, user_id: int) -> str:
 
 
 def _all(name: str) -> list[str]:
-    if settings.REDIS_CLUSTER:
-        return [f"{_p()}cart:{name}:{{{tag}}}" for tag in _slot_tags()]
-    return [f"{_p()}cart:{name}"]
+    return list(_all_cached(_p(), name, settings.REDIS_CLUSTER))
+
+
+@cache
+def _all_cached(prefix: str, name: str, cluster: bool) -> tuple[str, ...]:
+    # 16,384 names on a cluster, asked for on every metrics scrape and reconciliation:
+    # built once per process (per prefix, so tests that switch settings still get theirs).
+    if cluster:
+        return tuple(f"{prefix}cart:{name}:{{{tag}}}" for tag in _slot_tags())
+    return (f"{prefix}cart:{name}",)
 
 
 def log_key(user_id: int) -> str:

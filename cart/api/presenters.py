@@ -67,12 +67,12 @@ _renderer = FastJSONRenderer()
 def cart_body(*, user_id: int, raw: RawCart) -> bytes:
     """The cart as the API's JSON bytes, rendered once per version and SKU data."""
     infos = cart_sku_infos(raw)
-    if settings.CART_RENDER_CACHE_MB <= 0:
-        return _renderer.render(cart_json(cart_view_from_raw(user_id=user_id, raw=raw, infos=infos)))
-    body = rendered_carts.get(user_id, raw.version, infos)
+    reuse = settings.CART_RENDER_CACHE_MB > 0
+    body = rendered_carts.get(user_id, raw.version, infos) if reuse else None
     if body is None:
         body = _renderer.render(cart_json(cart_view_from_raw(user_id=user_id, raw=raw, infos=infos)))
-        rendered_carts.put(user_id, raw.version, infos, body)
+        if reuse:
+            rendered_carts.put(user_id, raw.version, infos, body)
     return body
 
 
