@@ -64,8 +64,17 @@ def _one_server() -> bool:
 
 
 class CachedTokenAuthentication(TokenAuthentication):
+    def __init__(self, rate_limited_as: str | None = None):
+        # The endpoint class whose rate-limit decision may ride along (see ``_cached``).
+        self.rate_limited_as = rate_limited_as
+        self.http_request = None
+
     def authenticate(self, request):
-        self.request = request
+        # A DRF request knows its view; the events stream and the plain add path (cart.api.plain_add)
+        # authenticate a Django request (and say their endpoint class themselves).
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        self.rate_limited_as = ratelimit.endpoint_class_of(view) or self.rate_limited_as
+        self.http_request = getattr(request, "_request", request)
         return super().authenticate(request)
 
     def _cached(self, token_key: str, digest: str):
@@ -73,11 +82,14 @@ class CachedTokenAuthentication(TokenAuthentication):
         rate-limited view, the caller's rate-limit decision is taken in the same round
         trip and left on the request for the throttle (``ops.ratelimit``)."""
         user_id = _token_users.get(digest)
-        request = getattr(self, "request", None)
-        # A DRF request knows its view; the events stream authenticates a plain one.
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        endpoint_class = ratelimit.endpoint_class_of(view)
-        if user_id is None or endpoint_class is None or not settings.RATE_LIMITS_ENABLED or not _one_server():
+        request, endpoint_class = self.http_request, self.rate_limited_as
+        if (
+            user_id is None
+            or endpoint_class is None
+            or request is None
+            or not settings.RATE_LIMITS_ENABLED
+            or not _one_server()
+        ):
             return cache.get(token_cache_key(token_key))
         identity = f"u{user_id}"
         script_keys, args = ratelimit.script_call(endpoint_class, identity)
@@ -89,7 +101,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         if isinstance(raw, Exception):
             raise raw
         if not isinstance(wait_ms, Exception):  # NOSCRIPT after a restart: the throttle asks itself
-            request._request.rate_limit_taken = (endpoint_class, identity, wait_ms)
+            request.rate_limit_taken = (endpoint_class, identity, wait_ms)
         return None if raw is None else cache.client.decode(raw)
 
     def authenticate_credentials(self, token: bytes):

@@ -142,7 +142,7 @@ class EndpointClassThrottle(BaseThrottle):
         user = getattr(request, "user", None)
         identity = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
         # Token authentication may have taken this decision already, in its own round trip.
-        taken = getattr(request._request, "rate_limit_taken", None)
+        taken = getattr(getattr(request, "_request", request), "rate_limit_taken", None)
         if taken is not None and taken[:2] == (self.endpoint_class, identity):
             self._wait = decided(self.endpoint_class, taken[2])
         else:

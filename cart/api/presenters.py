@@ -8,6 +8,7 @@ from cart.api.render_cache import rendered_carts
 from cart.checkout import PlacedOrder
 from cart.lines import CartLine, line_id
 from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
+from cart.services import LineChange
 from cart.store import RawCart
 from catalog.cache import sku_info_many
 from core.api.dates import iso_utc, iso_utc_ms
@@ -80,6 +81,16 @@ def changed_line_json(line: CartLine) -> dict:
     """One line after a change, dressed like the lines of ``GET /cart``."""
     info = sku_info_many([line.sku_id]).get(line.sku_id)
     return line_json(LineView(line=line, info=info))
+
+
+def line_change_json(change: LineChange) -> dict:
+    """The reply to a single-line change: the line with the new cart version, or that it went."""
+    if change.removed:
+        return {"removed": True, "cart_version": change.cart_version}
+    body = {**changed_line_json(change.line), "cart_version": change.cart_version}
+    if change.capped:
+        body["capped"] = True
+    return body
 
 
 def order_json(placed: PlacedOrder) -> dict:

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from cart.api import events, recommendation_views, sharing_views, views
+from cart.api import events, plain_add, recommendation_views, sharing_views, views
 
 urlpatterns = [
     path("cart", views.CartView.as_view(), name="api-cart"),
-    path("cart/items", views.CartItemsView.as_view(), name="api-cart-items"),
+    path("cart/items", plain_add.served_plainly(views.CartItemsView.as_view()), name="api-cart-items"),
     path("cart/items/<str:line_id>", views.CartItemView.as_view(), name="api-cart-item"),
     path("cart/selection", views.SelectionView.as_view(), name="api-cart-selection"),
     path("cart/merge", views.MergeView.as_view(), name="api-cart-merge"),

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from cart import selectors, services
 from cart.api import schemas
 from cart.api.conditions import etag, expected_version, not_modified, respond_once
-from cart.api.presenters import cart_body, changed_line_json, order_json, raw_cart_json
+from cart.api.presenters import cart_body, line_change_json, order_json, raw_cart_json
 from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
 from cart.checkout import checkout_place_order
 from core.errors import InvalidInput
@@ -40,15 +40,6 @@ def _with_etag(response: Response, version: int) -> Response:
     return response
 
 
-def _line_body(change: services.LineChange) -> dict:
-    if change.removed:
-        return {"removed": True, "cart_version": change.cart_version}
-    body = {**changed_line_json(change.line), "cart_version": change.cart_version}
-    if change.capped:
-        body["capped"] = True
-    return body
-
-
 class CartView(APIView):
     throttle_classes = [CoreReadThrottle]
 
@@ -77,7 +68,7 @@ class CartItemsView(APIView):
 
         def add():
             change = services.cart_add_line(user_id=request.user.pk, expected_version=version, **data)
-            return status.HTTP_200_OK, _line_body(change)
+            return status.HTTP_200_OK, line_change_json(change)
 
         response = respond_once(request, add)
         return _with_etag(response, response.data["cart_version"]) if response.status_code == 200 else response
@@ -98,7 +89,7 @@ class CartItemView(APIView):
         change = services.cart_update_line(
             user_id=request.user.pk, item_id=item_id, sku_id=sku_id, expected_version=expected_version(request), **data
         )
-        return _with_etag(Response(_line_body(change)), change.cart_version)
+        return _with_etag(Response(line_change_json(change)), change.cart_version)
 
     @extend_schema(responses={204: None}, parameters=[IF_MATCH], summary="Remove a line (idempotent)")
     def delete(self, request, line_id: str):

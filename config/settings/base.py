@@ -248,6 +248,8 @@ HOT_CART_CACHE = env_bool("HOT_CART_CACHE", True)
 # Rendered JSON of recent cart reads per process, at most this many MB (0: off); a body is
 # reused only for the same cart version and the same SKU data (cart/api/render_cache.py).
 CART_RENDER_CACHE_MB = env_int("CART_RENDER_CACHE_MB", 64)
+# Serve plain add-to-cart requests without DRF's per-request machinery (cart/api/plain_add.py).
+CART_PLAIN_ADD = env_bool("CART_PLAIN_ADD", True)
 HOT_CART_READ_SCORE = 20.0
 HOT_CART_TTL_SECONDS = 2.0
 

@@ -26,7 +26,7 @@ class StrictJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
-        if _is_utf8((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)) and not _LONG_NUMBER.search(raw):
+        if _is_utf8((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)) and not has_long_number(raw):
             try:
                 return orjson.loads(raw)
             except orjson.JSONDecodeError:
@@ -35,6 +35,11 @@ class StrictJSONParser(JSONParser):
             return super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
+
+
+def has_long_number(raw: bytes) -> bool:
+    """Whether ``raw`` holds a run of digits orjson would read as a float (beyond 64 bits)."""
+    return _LONG_NUMBER.search(raw) is not None
 
 
 def _is_utf8(encoding: str) -> bool:

@@ -45,7 +45,9 @@ def test_a_warm_cart_read_is_one_round_trip_and_no_sql(shopper, lines):
     assert sql == {}
 
 
-def test_an_add_is_one_script_call_and_no_sql(shopper):
+@pytest.mark.parametrize("plain_path", [True, False], ids=["plain path", "DRF view"])
+def test_an_add_is_one_script_call_and_no_sql(shopper, settings, plain_path):
+    settings.CART_PLAIN_ADD = plain_path
     sku = SkuFactory()
     cart_add_line(user_id=shopper.user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
     shopper.get("/api/v1/cart")
