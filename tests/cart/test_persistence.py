@@ -7,10 +7,12 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
 from cart import keys
-from cart.models import CartItem, DeadLetter
+from cart.lines import ms_to_datetime
+from cart.models import Cart, CartItem, DeadLetter
 from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_backlog, persistence_drain, write_messages
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_select, cart_update_line
+from cart.store import CartStore
 from config.sharding import shard_for_user
 from tests.cart.helpers import cached, drain, persisted, persisted_version
 from tests.cart.shard_faults import shard_down
@@ -45,6 +47,21 @@ def test_drained_changes_leave_mysql_equal_to_redis(_clean_redis):
         assert persisted(user_id) == cached(user_id) != {}
         assert persisted_version(user_id) == cart_get(user_id=user_id).version
     assert persistence_backlog() == 0
+
+
+@db_all
+def test_persisted_times_are_the_lines_times_to_the_millisecond(_clean_redis):
+    cart_add_line(user_id=205, item_id=1, sku_id=1)
+    time.sleep(0.01)
+    cart_update_line(user_id=205, item_id=1, sku_id=1, quantity=4)
+    drain()
+
+    (line,) = CartStore().read(205).lines
+    row = CartItem.objects.for_user(205).get(item_id=1, sku_id=1)
+    assert line.updated_at_ms > line.added_at_ms
+    assert (row.create_time, row.update_time) == (ms_to_datetime(line.added_at_ms), ms_to_datetime(line.updated_at_ms))
+    header = Cart.objects.for_user(205).get()
+    assert header.update_time == ms_to_datetime(line.updated_at_ms)
 
 
 @db_all
