@@ -20,7 +20,6 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from ops import ratelimit
-from ops.redis_client import get_redis
 
 # A token revoked some other way than logout (an account deactivated in admin) is
 # refused at most this long after the change.
@@ -79,8 +78,9 @@ class CachedTokenAuthentication(TokenAuthentication):
 
     def _cached(self, token_key: str, digest: str):
         """The token's cache entry. On one Redis server, for a token seen before and a
-        rate-limited view, the caller's rate-limit decision is taken in the same round
-        trip and left on the request for the throttle (``ops.ratelimit``)."""
+        rate-limited view, the caller's rate-limit decision is taken in the same script
+        call, which reads the entry, and left on the request for the throttle
+        (``ops.ratelimit``)."""
         user_id = _token_users.get(digest)
         request, endpoint_class = self.http_request, self.rate_limited_as
         if (
@@ -92,16 +92,8 @@ class CachedTokenAuthentication(TokenAuthentication):
         ):
             return cache.get(token_cache_key(token_key))
         identity = f"u{user_id}"
-        script_keys, args = ratelimit.script_call(endpoint_class, identity)
-        client = get_redis()
-        pipe = client.pipeline(transaction=False)
-        pipe.get(cache.make_key(token_cache_key(token_key)))
-        pipe.evalsha(ratelimit.script_sha(client), len(script_keys), *script_keys, *args)
-        raw, wait_ms = pipe.execute(raise_on_error=False)
-        if isinstance(raw, Exception):
-            raise raw
-        if not isinstance(wait_ms, Exception):  # NOSCRIPT after a restart: the throttle asks itself
-            request.rate_limit_taken = (endpoint_class, identity, wait_ms)
+        wait_ms, raw = ratelimit.take_reading(endpoint_class, identity, cache.make_key(token_cache_key(token_key)))
+        request.rate_limit_taken = (endpoint_class, identity, wait_ms)
         return None if raw is None else cache.client.decode(raw)
 
     def authenticate_credentials(self, token: bytes):
@@ -122,6 +114,7 @@ class CachedTokenAuthentication(TokenAuthentication):
                 return user, AuthToken(digest=digest, token_key=token_key, user_id=user.pk, expiry=expiry)
             # Another token sharing the 8-character key, or an expired one: ask the database.
         user, auth_token = super().authenticate_credentials(token)
+        _token_users.put(digest, user.pk)
         ttl = CACHE_SECONDS
         if auth_token.expiry is not None:
             ttl = min(ttl, int((auth_token.expiry - timezone.now()).total_seconds()))

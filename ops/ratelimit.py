@@ -106,8 +106,13 @@ def script_call(endpoint_class: str, identity: str) -> tuple[list[str], list]:
     ]
 
 
-def script_sha(client) -> str:
-    return _script(client).sha
+def take_reading(endpoint_class: str, identity: str, key: str) -> tuple[int, bytes | None]:
+    """Take a token for ``identity`` and read ``key`` in the same script call, on one
+    server: (0 when allowed, else milliseconds to wait; the key's value). Not counted
+    yet: the caller's throttle does that with ``decided``."""
+    script_keys, args = script_call(endpoint_class, identity)
+    wait_ms, value = _script(get_redis())(keys=[*script_keys, key], args=args)
+    return wait_ms, value
 
 
 def decided(endpoint_class: str, wait_ms: int) -> float:

@@ -4,8 +4,17 @@
 -- ARGV[1] user rate /s, ARGV[2] user burst, ARGV[3] global rate /s, ARGV[4] global burst,
 -- ARGV[5] how long to keep the counters, in seconds.
 -- Replies 0 when allowed, else the milliseconds until a token is due in the emptier bucket.
+-- With a KEYS[4] (on one server only: it is in another slot), replies {that, GET KEYS[4]}:
+-- token authentication reads the caller's token entry in the same call.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local function reply(wait)
+  if KEYS[4] then
+    return {wait, redis.call('GET', KEYS[4])}
+  end
+  return wait
+end
 
 local function level(key, rate, burst)
   local state = redis.call('HMGET', key, 'tokens', 'at')
@@ -28,14 +37,17 @@ for i, bucket in ipairs(buckets) do
   end
 end
 -- Counted here, where the decision is made, for the load monitor (ops.load_monitor).
-redis.call('HINCRBY', KEYS[3], wait > 0 and 'rejected' or 'allowed', 1)
-redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+-- The window's key is new (or has a new field) once or twice per window: only then does
+-- it need its expiry.
+if redis.call('HINCRBY', KEYS[3], wait > 0 and 'rejected' or 'allowed', 1) == 1 then
+  redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+end
 if wait > 0 then
-  return wait
+  return reply(wait)
 end
 for _, bucket in ipairs(buckets) do
   redis.call('HSET', bucket[1], 'tokens', bucket[4] - 1, 'at', now)
   -- Idle buckets are full again after burst / rate: forget them then.
   redis.call('PEXPIRE', bucket[1], math.ceil(bucket[3] * 1000 / bucket[2]) + 1000)
 end
-return 0
+return reply(0)

@@ -149,3 +149,19 @@ def test_a_forged_token_sharing_a_real_tokens_key_cannot_spend_its_users_budget(
 
     assert {r.status_code for r in refused} == {401}
     assert api.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1}).status_code == 200  # budget intact
+
+
+@db_all
+def test_requests_survive_a_flushed_script_cache():
+    """A Redis restart forgets loaded scripts: the fused token-and-limit call loads its
+    script again instead of failing the request."""
+    from ops.redis_client import get_redis
+
+    api = ApiClient()
+    assert api.get("/api/v1/cart").status_code == 200  # the token is known: the next request fuses
+    get_redis().script_flush()
+
+    response = api.send("POST", "/api/v1/cart/items", {"item_id": 1, "sku_id": 1})
+
+    assert response.status_code == 200 and response.json()["quantity"] == 1
+    assert api.get("/api/v1/cart").json()["items"][0]["quantity"] == 1
