@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import orjson
+
 from cart.models import LineStatus
 
 _STATUS = {s.value for s in LineStatus}
@@ -12,6 +14,11 @@ _STATUS = {s.value for s in LineStatus}
 
 def line_id(item_id: int, sku_id: int) -> str:
     return f"{item_id}:{sku_id}"
+
+
+def sku_id_of(field: str | bytes) -> int:
+    """The SKU id in a line's hash field ``"<item_id>:<sku_id>"``, without decoding the line."""
+    return int(field[field.index(b":" if isinstance(field, bytes) else ":") + 1 :])
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -53,7 +60,7 @@ class CartLine:
         if isinstance(field, bytes):
             field = field.decode()
         item_id, sku_id = field.split(":")
-        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
         price = data.get("p")
         return cls(
             item_id=int(item_id),

@@ -83,7 +83,7 @@ def _summarize(items: list[LineView]) -> CartSummary:
 
 def cart_sku_infos(raw: RawCart) -> dict[int, SkuInfo]:
     """The SKU data of every line (from this process's SKU cache when it has them)."""
-    return sku_info_many(line.sku_id for line in raw.lines)
+    return sku_info_many(raw.sku_ids)
 
 
 def cart_view_from_raw(*, user_id: int, raw: RawCart, infos: dict[int, SkuInfo] | None = None) -> CartView:

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from cart.api.render_cache import RenderedCarts, rendered_carts
+from cart.lines import CartLine
 from catalog.cache import sku_info_refresh
 from ops import metrics
 from pricing.models import Price
@@ -30,6 +31,22 @@ def test_a_second_read_of_an_unchanged_cart_is_the_same_body_from_the_cache(api)
     assert second.content == first.content
     assert second["ETag"] == first["ETag"] and second["Content-Type"] == "application/json"
     assert _hits() == hits + 1
+
+
+def test_a_read_served_from_the_cache_decodes_no_line(api, monkeypatch):
+    for _ in range(20):
+        _add(api, SkuFactory())
+    first = api.get("/api/v1/cart")
+    decoded = []
+    original = CartLine.from_redis.__func__
+    monkeypatch.setattr(CartLine, "from_redis", classmethod(lambda cls, *a: decoded.append(a) or original(cls, *a)))
+
+    second = api.get("/api/v1/cart")
+    assert second.content == first.content and decoded == []
+
+    _add(api, SkuFactory())  # a change: the next read decodes and renders every line
+    assert len(api.get("/api/v1/cart").json()["items"]) == 21
+    assert len(decoded) >= 21
 
 
 def test_a_change_of_the_cart_renders_afresh(api):
