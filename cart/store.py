@@ -6,10 +6,10 @@ Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a res
 wiped the script cache).
 """
 
-import json
 from functools import cache
 from pathlib import Path
 
+import orjson
 import redis
 from django.conf import settings
 
@@ -149,7 +149,7 @@ class CartStore:
         if isinstance(raw, list):
             raw, flat = raw[0], raw[1:]
             cart = _decode_hash(flat)
-        reply = json.loads(raw)
+        reply = orjson.loads(raw)
         if reply.get("err") == "not_loaded":
             raise NotLoaded(user_id)
         return reply, cart
