@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 BLOCK_MS = 1000
 BATCH = 500
+IDLE_POLL_PAUSE_SECONDS = 0.1
 
 
 def consume(stop: threading.Event, consumer: str) -> None:
@@ -38,11 +39,14 @@ def consume(stop: threading.Event, consumer: str) -> None:
             report = persistence_drain(consumer=consumer, block_ms=BLOCK_MS, stream_keys=logs.next_pass())
             logs.saw(report.busy_streams)
             line_checks_drain(consumer=consumer, stream_keys=checks.next_pass())
-            if 0 < report.read < BATCH or (polling and report.read == 0):
+            if 0 < report.read < BATCH:
                 # A trickle: wait a moment so the next batch carries more changes per
                 # statement (fewer, larger upserts), at the price of this much lag.
-                # Polling with nothing read: wait as long before the next window.
                 stop.wait(linger)
+            elif polling and report.read == 0:
+                # Polling a cluster's quiet slots: a short pause before the next window
+                # bounds the cost of idle polling and how long a quiet slot waits.
+                stop.wait(IDLE_POLL_PAUSE_SECONDS)
         except Exception:
             # Redis or a database down: say so, wait, and keep going; messages stay in
             # the stream until they are written.
