@@ -146,7 +146,7 @@ class EndpointClassThrottle(BaseThrottle):
             return True
         user = getattr(request, "user", None)
         identity = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
-        # Token authentication may have taken this decision already, in its own round trip.
+        # Token authentication may have taken this decision already, in the call that read the token.
         taken = getattr(getattr(request, "_request", request), "rate_limit_taken", None)
         if taken is not None and taken[:2] == (self.endpoint_class, identity):
             self._wait = decided(self.endpoint_class, taken[2])
