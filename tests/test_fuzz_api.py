@@ -28,7 +28,30 @@ STREAMING = "/api/v1/cart/events"
 
 
 @pytest.fixture(scope="module")
-def gunicorn_server(django_db_setup, django_db_blocker, tmp_path_factory):
+def test_databases(django_db_setup, django_db_blocker):
+    """Every test database. pytest-django creates only those that the selected tests'
+    ``django_db`` marks name, and these tests carry none (their data must commit at once
+    for the server process to see it): run on their own, nothing else asks for them."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    missing = {alias for alias in connections if not _is_test_database(connections[alias])}
+    if not missing:
+        yield
+        return
+    with django_db_blocker.unblock():
+        created = setup_databases(verbosity=0, interactive=False, aliases=missing)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(created, verbosity=0)
+
+
+def _is_test_database(connection) -> bool:
+    return connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(test_databases, django_db_blocker, tmp_path_factory):
     """gunicorn serving the project on the test databases; yields (base URL, a shopper)."""
     port = free_port()
     env = subprocess_env(RATE_LIMITS_ENABLED="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
