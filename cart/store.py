@@ -38,8 +38,8 @@ class RawCart:
 
     def __init__(self, version: int, lines: list[CartLine] | None = None, *, fields=None):
         self.version = version
-        self._lines = lines if lines is not None or fields is not None else []
         self._fields = fields  # [(field, value)] from HGETALL, decoded on first use
+        self._lines = None if fields is not None else (lines or [])
 
     @property
     def lines(self) -> list[CartLine]:
