@@ -1,4 +1,4 @@
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, LineStatus
 from cart.persistence import persistence_drain_all
 from cart.store import CartStore
 
@@ -12,6 +12,12 @@ def cached(user_id: int) -> dict[str, tuple]:
 def cached_version(user_id: int) -> int | None:
     raw = CartStore().read_many([user_id])[user_id]
     return None if raw is None else raw.version
+
+
+def catalog_checked(user_id: int) -> bool:
+    """Whether every line of the cart in Redis has had its catalog check (which bumps its version)."""
+    lines = CartStore().read(user_id).lines
+    return bool(lines) and all(line.status != LineStatus.UNKNOWN for line in lines)
 
 
 def persisted(user_id: int) -> dict[str, tuple]:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from cart.persistence import persistence_backlog
-from tests.cart.helpers import cached, persisted
+from tests.cart.helpers import cached, catalog_checked, persisted
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import ROOT, running, start_worker, subprocess_env, wait_for
 
@@ -60,7 +60,12 @@ def test_acknowledged_adds_reach_mysql_in_one_reconciliation_pass_after_an_outag
         assert persisted(user_id)[line][0] == quantity
     assert all(persisted(u) == cached(u) for u in USERS)
 
-    # ... and the consumer draining the old backlog later changes nothing
+    # ... and the consumer draining the old backlog later leaves them equal. Its catalog
+    # check of the lines added in the outage changes them once more (their status): wait
+    # for that change to be persisted too, or the backlog could read empty in between.
     with running(start_worker(tmp_path, name="worker-2")):
-        assert wait_for(lambda: persistence_backlog() == 0, 30)
+        assert wait_for(
+            lambda: all(catalog_checked(u) and persisted(u) == cached(u) for u in USERS) and persistence_backlog() == 0,
+            30,
+        )
     assert all(persisted(u) == cached(u) for u in USERS)

@@ -5,13 +5,12 @@ import pytest
 from django.db import connections
 
 from cart import keys
-from cart.models import DeadLetter, LineStatus
+from cart.models import DeadLetter
 from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_backlog, write_messages
 from cart.services import cart_add_line, cart_update_line
-from cart.store import CartStore
 from config.sharding import shard_for_user
 from ops.redis_client import get_redis
-from tests.cart.helpers import cached, drain, persisted
+from tests.cart.helpers import cached, catalog_checked, drain, persisted
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import running, start_worker, wait_for
 
@@ -27,12 +26,6 @@ def _pending(consumer_prefix: str = "") -> int:
         return 0
     info = client.xpending(stream, GROUP)
     return sum(c["pending"] for c in info["consumers"] if c["name"].decode().startswith(consumer_prefix))
-
-
-def _checked(user_id: int) -> bool:
-    """Whether every line of the cart has had its catalog check."""
-    lines = CartStore().read(user_id).lines
-    return bool(lines) and all(line.status != LineStatus.UNKNOWN for line in lines)
 
 
 def _upsert_waits_for_lock(lock_connection) -> bool:
@@ -74,7 +67,9 @@ def test_a_worker_killed_after_receiving_before_the_commit_is_redelivered_once(t
     # Its catalog check of the two lines changes them once more (their status): wait for
     # that change to be persisted too, or stopping the worker could leave it in flight.
     with running(start_worker(tmp_path, name="worker-2", **FAST_RETRY)):
-        assert wait_for(lambda: _checked(user) and persisted(user) == cached(user) and persistence_backlog() == 0, 30)
+        assert wait_for(
+            lambda: catalog_checked(user) and persisted(user) == cached(user) and persistence_backlog() == 0, 30
+        )
     assert persisted(user) == cached(user)
     assert {line: state[0] for line, state in persisted(user).items()} == {"1:1": 5, "2:2": 4}
     assert not DeadLetter.objects.exists()
