@@ -96,7 +96,10 @@ def test_a_redelivery_after_the_commit_but_before_the_ack_changes_nothing(tmp_pa
         # empty: wait for that to land too, not just for an empty stream.
         assert wait_for(
             lambda: (
-                _pending("crashed-consumer") == 0 and persistence_backlog() == 0 and persisted(user) == cached(user)
+                _pending("crashed-consumer") == 0
+                and catalog_checked(user)
+                and persistence_backlog() == 0
+                and persisted(user) == cached(user)
             ),
             30,
         )
