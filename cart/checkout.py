@@ -3,22 +3,33 @@
 Price and stock come from MySQL in the transaction that deducts the stock; every line's
 stock is taken with a conditional ``UPDATE … WHERE quantity >= n``, so two buyers of the
 last unit cannot both win, and any failed line rolls the whole order back.
+
+One shopper's checkouts run one at a time, from reading the cart to removing the bought
+lines from it: two that overlapped (a double-click, two devices, a client retrying
+without an ``Idempotency-Key``) would both have read the same lines and bought them
+twice. The second waits for the first and then finds those lines gone.
 """
 
 import logging
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
 
+from cart import keys
 from cart.models import Order, OrderLine
 from cart.selectors import cart_get_raw
 from cart.services import cart_remove_lines
+from cart.store import CartStore
 from catalog.cache import sku_info_many
 from catalog.events import publish_sku_changes
 from catalog.models import Sku, Stock
-from core.errors import InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from core.errors import CheckoutInProgress, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
 from pricing.money import quantize
 from pricing.selectors import price_effective_many
 
@@ -31,6 +42,29 @@ class PlacedOrder:
     lines: list[OrderLine]
 
 
+# A checkout takes milliseconds; the lock outlives a stuck one (its holder died) by far,
+# and a waiting checkout gives up well before a browser or mobile client would.
+LOCK_MS = 30_000
+WAIT_SECONDS = 10.0
+
+
+@contextmanager
+def _one_checkout_at_a_time(user_id: int) -> Iterator[None]:
+    """Hold the shopper's checkout lock (``SET NX PX``, owner token, compare-and-delete
+    release), waiting up to ``WAIT_SECONDS`` for a checkout already running."""
+    store, key, token = CartStore(), keys.checkout_lock_key(user_id), secrets.token_hex(16)
+    deadline, pause = time.monotonic() + WAIT_SECONDS, 0.005
+    while not store.try_lock(key, token, LOCK_MS):
+        if time.monotonic() > deadline:
+            raise CheckoutInProgress()
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+    try:
+        yield
+    finally:
+        store.unlock(key, token)
+
+
 def checkout_place_order(
     *, user_id: int, ids: list[str] | None = None, expected_total: Decimal | None = None
 ) -> PlacedOrder:
@@ -39,8 +73,14 @@ def checkout_place_order(
     Raises ``Unavailable`` (a SKU or item no longer sold), ``PriceChanged`` (the real
     total differs from ``expected_total``), ``SoldOut`` (stock short for some lines):
     each lists the line ids, and none deducts anything or creates an order. On success
-    the bought lines leave the cart.
+    the bought lines leave the cart. Raises ``CheckoutInProgress`` when another checkout
+    of this cart holds on past ``WAIT_SECONDS``.
     """
+    with _one_checkout_at_a_time(user_id):
+        return _place_order(user_id=user_id, ids=ids, expected_total=expected_total)
+
+
+def _place_order(*, user_id: int, ids: list[str] | None, expected_total: Decimal | None) -> PlacedOrder:
     cart = cart_get_raw(user_id=user_id)
     by_id = {line.id: line for line in cart.lines}
     if ids is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from cart import keys
-from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused, VersionMismatch
+from core.errors import ApiError, CheckoutInProgress, IdempotencyKeyInFlight, IdempotencyKeyReused, VersionMismatch
 from ops.redis_client import get_redis
 
 MAX_KEY_LENGTH = 255
@@ -68,9 +68,10 @@ def run_once(
 
     try:
         status, body = compute()
-    except VersionMismatch:
-        # A failed precondition applied nothing; the client reloads and retries with a
-        # fresh If-Match under the same key, which must run, not replay the 412.
+    except (VersionMismatch, CheckoutInProgress):
+        # Nothing was applied, and a retry under the same key must run, not replay: after
+        # a failed precondition the client reloads and retries with a fresh If-Match; a
+        # checkout that found another one running is retried once that one is done.
         client.delete(key)
         raise
     except ApiError as error:

@@ -25,6 +25,10 @@ def lock_key(user_id: int) -> str:
     return f"{_p()}cart:{{{user_id}}}:lock"
 
 
+def checkout_lock_key(user_id: int) -> str:
+    return f"{_p()}cart:{{{user_id}}}:checkout"
+
+
 def events_channel(user_id: int) -> str:
     """Pub/sub channel on which every change of the user's cart announces its version."""
     return f"{_p()}cart:{{{user_id}}}:events"

@@ -3,6 +3,11 @@
 The checkout form posts what the cart page showed: the subtotal as ``expected_total`` and
 the ids of the lines counted in it, so the shopper buys exactly what was on screen, at that
 total, or is told why not. Price, stock and the order itself are ``checkout_place_order``'s.
+
+Each rendering of the form carries a one-time ``submission`` token, used as an
+idempotency key: the same form sent twice (a double-click with scripts off, a reload of
+the POST) places one order, and the second answer leads to that order too, not to a
+cart that now looks changed.
 """
 
 from django import forms
@@ -19,10 +24,11 @@ from django.views.decorators.http import require_GET, require_POST
 from cart.api.serializers import parse_line_id
 from cart.checkout import checkout_place_order
 from cart.forms import first_error
+from cart.idempotency import request_fingerprint, run_once
 from cart.selectors import CartView, order_get, orders_for_user
 from cart.shopper import shopper_cart
 from cart.templatetags.shop import money
-from core.errors import ApiError, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from core.errors import ApiError, CheckoutInProgress, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
 
 ORDERS_PAGE_SIZE = 20
 
@@ -50,6 +56,7 @@ class CheckoutForm(forms.Form):
         error_messages={"required": "Reload your cart and check out again."},
     )
     ids = LineIdsField(required=False)
+    submission = forms.CharField(required=False, max_length=64)
 
 
 def _names(ids: list[str], cart: CartView) -> tuple[str, bool]:
@@ -79,6 +86,18 @@ def _refusal_message(exc: ApiError, request) -> str:
     return exc.detail
 
 
+def _place(request, ids: list[str] | None, expected_total) -> tuple[int, dict]:
+    """Check out; the outcome as (status, body) so that a repeated submission replays it:
+    the order's id, or what the page says about a refusal."""
+    try:
+        placed = checkout_place_order(user_id=request.user.pk, ids=ids, expected_total=expected_total)
+    except ApiError as exc:
+        if exc.status >= 500 or isinstance(exc, CheckoutInProgress):
+            raise  # nothing was decided: a resubmission runs for real
+        return exc.status, {"message": _refusal_message(exc, request)}
+    return 201, {"order_id": placed.order.pk}
+
+
 @require_POST
 def checkout(request):
     if not request.user.is_authenticated:
@@ -87,15 +106,28 @@ def checkout(request):
     if not form.is_valid():
         messages.error(request, first_error(form))
         return redirect("cart:detail")
+    ids, expected_total, submission = (form.cleaned_data[f] for f in ("ids", "expected_total", "submission"))
     try:
-        placed = checkout_place_order(
-            user_id=request.user.pk, ids=form.cleaned_data["ids"], expected_total=form.cleaned_data["expected_total"]
-        )
+        if submission:
+            outcome = run_once(
+                user_id=request.user.pk,
+                client_key=f"checkout-form:{submission}",
+                fingerprint=request_fingerprint(
+                    method="POST", path=request.path, data={"ids": ids, "expected_total": str(expected_total)}
+                ),
+                compute=lambda: _place(request, ids, expected_total),
+            )
+            status, body = outcome.status, outcome.body
+        else:
+            status, body = _place(request, ids, expected_total)
     except ApiError as exc:
-        messages.error(request, _refusal_message(exc, request))
+        messages.error(request, exc.detail)
+        return redirect("cart:detail")
+    if status != 201:
+        messages.error(request, body["message"])
         return redirect("cart:detail")
     messages.success(request, "Thank you! Your order is placed.")
-    return redirect("cart:order-detail", order_id=placed.order.pk)
+    return redirect("cart:order-detail", order_id=body["order_id"])
 
 
 @require_GET

@@ -97,6 +97,12 @@ class IdempotencyKeyInFlight(ApiError):
     detail = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
+class CheckoutInProgress(ApiError):
+    status = 409
+    code = "checkout_in_progress"
+    detail = "Another checkout of this cart is still running; look at your orders before trying again."
+
+
 class SystemBusy(ApiError):
     status = 429
     code = "system_busy"

@@ -1,5 +1,7 @@
-"""How money, stock hints and price notices read on the shopper pages. Display only."""
+"""How money, stock hints and price notices read on the shopper pages, and the checkout form's
+one-time token."""
 
+import secrets
 from decimal import Decimal
 
 from django import template
@@ -12,6 +14,13 @@ register = template.Library()
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 # Below this many units the hint names the number, to nudge without promising.
 _FEW_LEFT = 5
+
+
+@register.simple_tag
+def one_time_token() -> str:
+    """A fresh unguessable token per rendering: what makes a form's second submission
+    recognisable as the same one (see cart.order_views)."""
+    return secrets.token_urlsafe(16)
 
 
 @register.filter

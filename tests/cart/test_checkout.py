@@ -7,9 +7,12 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
+from cart import checkout, keys
 from cart.models import Order, OrderLine
+from cart.store import CartStore
 from catalog.cache import SkuInfo, sku_info_key
 from catalog.models import Stock
+from ops.redis_client import get_redis
 from tests.api_client import ApiClient
 from tests.conftest import db_all, db_all_tx
 from tests.factories import SkuFactory
@@ -139,6 +142,30 @@ class TestCheckout:
         assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
         assert _stock(sku) == 3 and Order.objects.count() == 1
 
+    def test_a_checkout_kept_waiting_by_another_buys_nothing_and_its_retry_runs(self, api, monkeypatch):
+        monkeypatch.setattr(checkout, "WAIT_SECONDS", 0.2)
+        sku = SkuFactory(stock__quantity=5)
+        _add(api, sku, 2)
+        lock = keys.checkout_lock_key(api.user.pk)
+        assert CartStore().try_lock(lock, "another-checkout", 10_000)
+
+        response = api.send("POST", CHECKOUT, {}, HTTP_IDEMPOTENCY_KEY="order-1")
+
+        assert (response.status_code, response.json()["code"]) == (409, "checkout_in_progress")
+        assert _stock(sku) == 5 and not Order.objects.exists()
+        assert CartStore().unlock(lock, "another-checkout")  # its lock was left alone
+        retry = api.send("POST", CHECKOUT, {}, HTTP_IDEMPOTENCY_KEY="order-1")
+        assert retry.status_code == 201 and "Idempotent-Replayed" not in retry
+        assert _stock(sku) == 3 and Order.objects.count() == 1
+
+    def test_the_checkout_lock_is_released_after_a_refusal(self, api):
+        sku = SkuFactory(stock__quantity=1)
+        _add(api, sku, 2)
+        assert api.send("POST", CHECKOUT, {}).json()["code"] == "sold_out"
+        assert get_redis().exists(keys.checkout_lock_key(api.user.pk)) == 0
+        Stock.objects.filter(sku=sku).update(quantity=2)
+        assert api.send("POST", CHECKOUT, {}).status_code == 201
+
     def test_another_users_lines_cannot_be_bought(self, api, other_api):
         line_id = _add(api, SkuFactory())
         response = other_api.send("POST", CHECKOUT, {"ids": [line_id]})
@@ -167,3 +194,28 @@ def test_two_buyers_racing_for_the_last_unit_exactly_one_wins():
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert [r.json()["code"] for r in responses if r.status_code == 409] == ["sold_out"]
     assert _stock(sku) == 0 and Order.objects.count() == 1
+
+
+@db_all_tx
+def test_one_shoppers_overlapping_checkouts_buy_the_cart_once():
+    sku = SkuFactory(stock__quantity=10)
+    devices = [ApiClient()]
+    devices += [ApiClient(user=devices[0].user) for _ in range(3)]
+    _add(devices[0], sku, 2)
+    barrier = threading.Barrier(len(devices))
+
+    def buy(device):
+        barrier.wait()
+        try:
+            return device.send("POST", CHECKOUT, {})
+        finally:
+            for connection in connections.all():
+                connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(devices)) as pool:
+        responses = list(pool.map(buy, devices))
+
+    # The first buys the two; the others wait for it, then find nothing left to buy.
+    assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
+    assert all("Nothing to check out" in r.json()["fields"]["ids"][0] for r in responses if r.status_code == 400)
+    assert _stock(sku) == 8 and Order.objects.count() == 1

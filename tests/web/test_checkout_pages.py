@@ -1,9 +1,12 @@
 """Checkout from the cart page and the order pages, through Django's test client."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from cart.models import Order, OrderLine
@@ -44,10 +47,11 @@ def checkout_form(client) -> dict:
     page = client.get("/cart/").content.decode()
     form = re.search(r'<form method="post" action="/cart/checkout".*?</form>', page, re.S)
     assert form, "no checkout form on the cart page"
-    hidden = re.findall(r'<input type="hidden" name="(expected_total|ids)" value="([^"]*)">', form.group(0))
+    hidden = re.findall(r'<input type="hidden" name="(expected_total|ids|submission)" value="([^"]*)">', form.group(0))
     return {
         "expected_total": next(value for name, value in hidden if name == "expected_total"),
         "ids": [value for name, value in hidden if name == "ids"],
+        "submission": next(value for name, value in hidden if name == "submission"),
     }
 
 
@@ -137,6 +141,40 @@ def test_a_price_change_since_the_page_was_shown_gives_the_new_total(logged_in, 
     assert Order.objects.get().total == Decimal("70.99")
 
 
+def test_the_same_form_sent_twice_places_one_order_and_both_answers_lead_to_it(logged_in, user, shoe):
+    put(user, shoe, 2)
+    form = checkout_form(logged_in)
+
+    first = logged_in.post("/cart/checkout", form)
+    second = logged_in.post("/cart/checkout", form)  # a double-click with scripts off, a reloaded POST
+
+    order = Order.objects.get(user_id=user.pk)
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/orders/{order.pk}/"
+    assert stock(shoe) == 48 and cart_lines(user) == {}
+
+
+def test_every_rendering_of_the_form_has_its_own_submission_token(logged_in, user, shoe):
+    put(user, shoe)
+    tokens = {checkout_form(logged_in)["submission"] for _ in range(3)}
+    assert len(tokens) == 3 and all(len(token) >= 22 for token in tokens)  # 128 random bits each
+
+
+def test_a_refusal_is_repeated_for_the_same_form_and_a_fresh_form_goes_through(logged_in, user, shoe):
+    put(user, shoe, 2)
+    form = checkout_form(logged_in)
+    Stock.objects.filter(sku=shoe).update(quantity=1)
+    first = logged_in.post("/cart/checkout", form, follow=True)
+    Stock.objects.filter(sku=shoe).update(quantity=5)
+    second = logged_in.post("/cart/checkout", form, follow=True)  # the same submission: the same answer
+
+    for response in (first, second):
+        assert "Trail shoe is out of stock in that quantity." in text(response)
+    assert not Order.objects.exists() and stock(shoe) == 5
+    assert logged_in.post("/cart/checkout", checkout_form(logged_in)).status_code == 302
+    assert Order.objects.count() == 1 and stock(shoe) == 3
+
+
 def test_nothing_selected_is_a_message(logged_in, user, shoe):
     put(user, shoe)
     cart_select(user_id=user.pk, checked=False)
@@ -151,7 +189,12 @@ def test_nothing_selected_is_a_message(logged_in, user, shoe):
 
 def test_a_tampered_form_is_a_message_not_a_500(logged_in, user, shoe):
     put(user, shoe)
-    for data in ({}, {"expected_total": "abc"}, {"expected_total": "19.99", "ids": ["x"]}):
+    for data in (
+        {},
+        {"expected_total": "abc"},
+        {"expected_total": "19.99", "ids": ["x"]},
+        {"expected_total": "19.99", "submission": "x" * 65},
+    ):
         response = logged_in.post("/cart/checkout", data, follow=True)
         assert response.status_code == 200 and 'class="message message-error"' in response.content.decode()
     response = logged_in.post("/cart/checkout", {"expected_total": "19.99", "ids": ["1:1"]}, follow=True)
@@ -248,3 +291,28 @@ def test_staff_see_orders_read_only_and_find_them_by_user_or_order_id(client, us
     assert "Trail shoe" in detail and "39.98" in detail
     assert 'name="_save"' not in detail and 'name="lines-0-quantity"' not in detail
     assert client.get("/admin/cart/order/add/").status_code == 403
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_the_same_form_sent_twice_at_once_places_one_order(user, shoe):
+    put(user, shoe, 2)
+    browsers = [Client(), Client()]
+    for browser in browsers:
+        browser.force_login(user)
+    form = checkout_form(browsers[0])
+    barrier = threading.Barrier(len(browsers))
+
+    def submit(browser):
+        barrier.wait()
+        try:
+            return browser.post("/cart/checkout", form)
+        finally:
+            for connection in connections.all():
+                connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(browsers)) as pool:
+        responses = list(pool.map(submit, browsers))
+
+    order = Order.objects.get(user_id=user.pk)
+    assert [r["Location"] for r in responses] == [f"/orders/{order.pk}/"] * 2
+    assert stock(shoe) == 48 and OrderLine.objects.count() == 1
