@@ -172,24 +172,29 @@ class TestCheckout:
         assert response.status_code == 404
 
 
+def _check_out_at_once(clients: list[ApiClient]) -> list:
+    """Every client posts a checkout at the same moment, each from a thread of its own."""
+    barrier = threading.Barrier(len(clients))
+
+    def buy(client):
+        barrier.wait()
+        try:
+            return client.send("POST", CHECKOUT, {})
+        finally:
+            for connection in connections.all():
+                connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        return list(pool.map(buy, clients))
+
+
 @db_all_tx
 def test_two_buyers_racing_for_the_last_unit_exactly_one_wins():
     sku = SkuFactory(stock__quantity=1)
     buyers = [ApiClient(), ApiClient()]
     for buyer in buyers:
         _add(buyer, sku)
-    barrier = threading.Barrier(2)
-
-    def buy(buyer):
-        barrier.wait()
-        try:
-            return buyer.send("POST", CHECKOUT, {})
-        finally:
-            for connection in connections.all():
-                connection.close()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        responses = list(pool.map(buy, buyers))
+    responses = _check_out_at_once(buyers)
 
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert [r.json()["code"] for r in responses if r.status_code == 409] == ["sold_out"]
@@ -202,18 +207,7 @@ def test_one_shoppers_overlapping_checkouts_buy_the_cart_once():
     devices = [ApiClient()]
     devices += [ApiClient(user=devices[0].user) for _ in range(3)]
     _add(devices[0], sku, 2)
-    barrier = threading.Barrier(len(devices))
-
-    def buy(device):
-        barrier.wait()
-        try:
-            return device.send("POST", CHECKOUT, {})
-        finally:
-            for connection in connections.all():
-                connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(devices)) as pool:
-        responses = list(pool.map(buy, devices))
+    responses = _check_out_at_once(devices)
 
     # The first buys the two; the others wait for it, then find nothing left to buy.
     assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
