@@ -6,12 +6,18 @@ of 0 removes the line, a new line past the line limit raises ``CartFull``, chang
 line that is not there raises ``LineNotFound``. At login the lines go to ``cart_merge``
 as ``MergeEntry`` objects, like a mobile app's device cart.
 
-The cookie holds only ids, quantities and checked flags, in list order (oldest first):
-``{"v": 1, "l": [[item_id, sku_id, quantity, checked], ...]}``, compressed and signed.
-Titles, prices and stock are looked up on every read, never trusted from the client.
+The cookie holds ids, quantities, checked flags and the price each line had when it was
+added, in list order (oldest first), compressed and signed:
+``{"v": 2, "l": [[item_id, sku_id, quantity, checked, price_at_add, currency], ...]}``
+(the last two left off for a line whose price was unknown when it was added; version 1
+cookies, written before prices were kept, have no line with them). The price at add is
+only what the page compares today's price with ("Price dropped by $2.00"); titles,
+prices and stock are looked up on every read, and checkout reads MySQL.
 """
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -34,7 +40,11 @@ COOKIE_MAX_AGE = 30 * 24 * 3600
 # Browsers drop a cookie over 4096 bytes (name and attributes included) without a word,
 # which would silently empty the cart; refuse a new line before that instead.
 COOKIE_MAX_BYTES = 3800
-_FORMAT = 1
+_FORMAT = 2
+_READABLE_FORMATS = (1, 2)
+# A price as written by ``str(Decimal)`` for money: digits, at most two decimals.
+_PRICE = re.compile(r"\d{1,12}(\.\d{1,2})?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(slots=True)
@@ -43,34 +53,66 @@ class GuestLine:
     sku_id: int
     quantity: int
     checked: bool = True
+    price_at_add: Decimal | None = None
+    currency: str = ""
 
     @property
     def id(self) -> str:
         return line_id(self.item_id, self.sku_id)
+
+    def to_row(self) -> list:
+        row = [self.item_id, self.sku_id, self.quantity, int(self.checked)]
+        if self.price_at_add is not None:
+            row += [str(self.price_at_add), self.currency]
+        return row
 
 
 def _is_id(value) -> bool:
     return type(value) is int and 1 <= value <= MAX_ID
 
 
+def _parse_price(row: list, version: int) -> tuple[Decimal | None, str] | None:
+    """The price at add of a cookie row: (price, currency), (None, "") when it has none,
+    None when the row is malformed."""
+    if len(row) == 4:
+        return None, ""
+    if version < 2 or len(row) != 6:
+        return None
+    price, currency = row[4], row[5]
+    if not (type(price) is str and _PRICE.fullmatch(price) and type(currency) is str and _CURRENCY.fullmatch(currency)):
+        return None
+    return Decimal(price), currency
+
+
+def _storable_price(price: Decimal | None, currency: str) -> tuple[Decimal | None, str]:
+    """The price as the cookie keeps it (cents, a currency code), or none at all: a value
+    ``_parse_price`` would refuse must never be written, or the whole cart would be dropped."""
+    if price is None or not price.is_finite() or not 0 <= price < 10**12 or not _CURRENCY.fullmatch(currency or ""):
+        return None, ""
+    cents = price.quantize(Decimal("0.01"))
+    return (cents, currency) if _PRICE.fullmatch(str(cents)) else (None, "")
+
+
 def _parse_lines(data) -> list[GuestLine] | None:
     """Return the lines of a decoded payload, or None when anything about it is off."""
-    if not isinstance(data, dict) or data.get("v") != _FORMAT or not isinstance(data.get("l"), list):
+    if not isinstance(data, dict) or data.get("v") not in _READABLE_FORMATS or not isinstance(data.get("l"), list):
         return None
     rows = data["l"]
     if len(rows) > settings.CART_MAX_LINES:
         return None
     lines, seen = [], set()
     for row in rows:
-        if not (isinstance(row, list) and len(row) == 4):
+        if not (isinstance(row, list) and len(row) in (4, 6)):
             return None
-        item_id, sku_id, quantity, checked = row
+        item_id, sku_id, quantity, checked = row[:4]
         if not (_is_id(item_id) and _is_id(sku_id) and type(quantity) is int and checked in (0, 1)):
             return None
         if not 1 <= quantity <= settings.CART_MAX_QUANTITY or (item_id, sku_id) in seen:
             return None
+        if (price := _parse_price(row, data["v"])) is None:
+            return None
         seen.add((item_id, sku_id))
-        lines.append(GuestLine(item_id=item_id, sku_id=sku_id, quantity=quantity, checked=bool(checked)))
+        lines.append(GuestLine(item_id, sku_id, quantity, bool(checked), *price))
     return lines
 
 
@@ -107,7 +149,7 @@ class GuestCart:
         return cls(lines)
 
     def to_cookie(self) -> str:
-        rows = [[g.item_id, g.sku_id, g.quantity, int(g.checked)] for g in self._lines.values()]
+        rows = [g.to_row() for g in self._lines.values()]
         return signing.dumps({"v": _FORMAT, "l": rows}, salt=COOKIE_SALT, compress=True)
 
     # --- reads ----------------------------------------------------------------------
@@ -129,8 +171,14 @@ class GuestCart:
 
     # --- writes (the rules of cart/services.py) -------------------------------------
 
-    def add(self, *, item_id: int, sku_id: int, quantity: int = 1) -> LineChange:
-        """Add ``quantity``; an existing line grows, capped at the maximum. Raises ``CartFull``."""
+    def add(
+        self, *, item_id: int, sku_id: int, quantity: int = 1, price: Decimal | None = None, currency: str = ""
+    ) -> LineChange:
+        """Add ``quantity``; an existing line grows, capped at the maximum. Raises ``CartFull``.
+
+        ``price`` and ``currency`` are the SKU's price now, kept as a new line's price at add
+        (a line that grows keeps the price it was first added at, as an account's does).
+        """
         max_quantity = settings.CART_MAX_QUANTITY
         line = self._lines.get(line_id(item_id, sku_id))
         if line is not None:
@@ -140,7 +188,8 @@ class GuestCart:
             return self._change(line, capped=wanted > max_quantity)
         if len(self._lines) >= settings.CART_MAX_LINES:
             raise CartFull()
-        line = GuestLine(item_id=item_id, sku_id=sku_id, quantity=min(quantity, max_quantity))
+        price_at_add, currency = _storable_price(price, currency)
+        line = GuestLine(item_id, sku_id, min(quantity, max_quantity), True, price_at_add, currency)
         self._lines[line.id] = line
         if len(self.to_cookie()) > COOKIE_MAX_BYTES:
             del self._lines[line.id]
@@ -202,8 +251,8 @@ def _cart_line(line: GuestLine, *, position: int, status: str) -> CartLine:
         quantity=line.quantity,
         checked=line.checked,
         status=status,
-        price_at_add=None,  # not kept for guests: the cookie carries no prices
-        currency="",
+        price_at_add=line.price_at_add,
+        currency=line.currency,
         # Stands in for the time added: list order is adding order, which is all that
         # sorting newest first needs.
         added_at_ms=position,

@@ -14,6 +14,7 @@ from django.conf import settings
 from cart import guest, selectors, services
 from cart.selectors import CartView
 from cart.services import LineChange, MergeResult
+from catalog.cache import sku_info_many
 from core.errors import CartUnavailable
 
 logger = logging.getLogger(__name__)
@@ -66,7 +67,11 @@ class GuestShopperCart:
 
     def add(self, *, item_id: int, sku_id: int, quantity: int) -> LineChange:
         self._view = None
-        return self.cart.add(item_id=item_id, sku_id=sku_id, quantity=quantity)
+        # Today's price, kept for the "price dropped since you added it" notice; an
+        # account line gets the same from its asynchronous check.
+        info = sku_info_many([sku_id]).get(sku_id)
+        price, currency = (info.price, info.currency) if info is not None else (None, "")
+        return self.cart.add(item_id=item_id, sku_id=sku_id, quantity=quantity, price=price, currency=currency)
 
     def update(self, *, item_id: int, sku_id: int, **change) -> LineChange:
         self._view = None

@@ -1,5 +1,8 @@
 """The guest cart's rules and its cookie, without HTTP."""
 
+from decimal import Decimal
+
+import pytest
 from django.core import signing
 
 from cart.guest import COOKIE_MAX_BYTES, COOKIE_SALT, GuestCart, GuestLine
@@ -70,6 +73,66 @@ def test_the_cookie_round_trips_in_adding_order():
     assert not again.dropped
 
 
+def test_a_new_line_keeps_the_price_it_was_added_at_through_the_cookie():
+    cart = GuestCart()
+    cart.add(item_id=1, sku_id=2, price=Decimal("19.99"), currency="USD")
+    cart.add(item_id=1, sku_id=2, price=Decimal("17.50"), currency="USD")  # grows; keeps its first price
+    cart.add(item_id=3, sku_id=4, price=Decimal("7.5"), currency="EUR")
+    cart.add(item_id=5, sku_id=6)  # price unknown at add (an SKU not in the catalog)
+    again = GuestCart.from_cookie(cart.to_cookie())
+    assert [(g.id, g.quantity, g.price_at_add, g.currency) for g in again.lines] == [
+        ("1:2", 2, Decimal("19.99"), "USD"),
+        ("3:4", 1, Decimal("7.50"), "EUR"),
+        ("5:6", 1, None, ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("price", "currency"),
+    [
+        (Decimal("NaN"), "USD"),
+        (Decimal("-1"), "USD"),
+        (Decimal("1E+12"), "USD"),
+        (Decimal("19.99"), ""),
+        (Decimal("19.99"), "usd"),
+    ],
+)
+def test_a_price_the_cookie_could_not_hold_is_left_out_not_written(price, currency):
+    cart = GuestCart()
+    cart.add(item_id=1, sku_id=2, price=price, currency=currency)
+    again = GuestCart.from_cookie(cart.to_cookie())
+    assert not again.dropped and [(g.id, g.price_at_add, g.currency) for g in again.lines] == [("1:2", None, "")]
+
+
+def test_a_price_with_more_than_two_decimals_is_kept_in_cents():
+    cart = GuestCart()
+    cart.add(item_id=1, sku_id=2, price=Decimal("19.999"), currency="USD")
+    assert GuestCart.from_cookie(cart.to_cookie()).lines[0].price_at_add == Decimal("20.00")
+
+
+def test_a_cookie_written_before_prices_were_kept_still_reads():
+    value = signing.dumps({"v": 1, "l": [[1, 2, 3, 1], [4, 5, 6, 0]]}, salt=COOKIE_SALT, compress=True)
+    cart = GuestCart.from_cookie(value)
+    assert not cart.dropped
+    assert [(g.id, g.quantity, g.checked, g.price_at_add) for g in cart.lines] == [
+        ("1:2", 3, True, None),
+        ("4:5", 6, False, None),
+    ]
+
+
+def test_a_full_cart_with_prices_still_fits_in_one_cookie():
+    cart = GuestCart()
+    for n in range(120):
+        cart.add(
+            item_id=1001 + n * 13,
+            sku_id=200_001 + n * 7919,
+            quantity=1 + n % 9,
+            price=Decimal(n * 997) / 100,
+            currency="USD",
+        )
+    assert len(cart) == 120 and len(cart.to_cookie()) <= COOKIE_MAX_BYTES
+
+
 def test_a_tampered_cookie_is_dropped():
     value = GuestCart([GuestLine(1, 2, 3)]).to_cookie()
     tampered = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
@@ -89,7 +152,15 @@ def test_signed_but_malformed_payloads_are_dropped():
         {"v": 1, "l": [[True, 2, 1, 1]]},
         {"v": 1, "l": [[1, 2, 1]]},
         {"v": 1, "l": [[n + 1, n + 1, 1, 1] for n in range(121)]},  # over the line limit
-        {"v": 2, "l": []},
+        {"v": 3, "l": []},  # a format this code does not know
+        {"v": 1, "l": [[1, 2, 1, 1, "19.99", "USD"]]},  # prices came with version 2
+        {"v": 2, "l": [[1, 2, 1, 1, "19.99"]]},
+        {"v": 2, "l": [[1, 2, 1, 1, 19.99, "USD"]]},  # a number, not the exact string
+        {"v": 2, "l": [[1, 2, 1, 1, "1e5", "USD"]]},
+        {"v": 2, "l": [[1, 2, 1, 1, "-1.00", "USD"]]},
+        {"v": 2, "l": [[1, 2, 1, 1, "19.999", "USD"]]},
+        {"v": 2, "l": [[1, 2, 1, 1, "19.99", "usd"]]},
+        {"v": 2, "l": [[1, 2, 1, 1, "19.99", None]]},
     ]
     for payload in bad_payloads:
         cart = GuestCart.from_cookie(signing.dumps(payload, salt=COOKIE_SALT))

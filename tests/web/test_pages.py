@@ -1,6 +1,7 @@
 """Every page and form through Django's test client, as a guest and logged in."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -8,6 +9,8 @@ from django.test import Client
 from cart.guest import COOKIE_NAME, GuestCart, GuestLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line
+from catalog.cache import sku_info_refresh
+from pricing.models import Price
 from tests.conftest import db_all
 from tests.web.helpers import deactivate, guest_cookie, line_path, make_sku, mark_checked
 
@@ -123,6 +126,24 @@ def test_an_out_of_stock_guest_line_says_so(client):
     add(client, sold_out)
     page = text(client.get("/cart/"))
     assert "Out of stock" in page and 'id="subtotal">$0.00<' in page
+
+
+def test_a_guest_line_shows_how_its_price_changed_since_it_was_added(client, shoe, towel):
+    add(client, shoe)
+    add(client, towel)
+    Price.objects.filter(sku=shoe).update(amount=Decimal("17.99"))
+    Price.objects.filter(sku=towel).update(amount=Decimal("31.99"))
+    sku_info_refresh([shoe.sku_id, towel.sku_id])  # what the price event does
+    add(client, shoe)  # growing a line keeps the price it was first added at
+
+    page = text(client.get("/cart/"))
+
+    assert "Price dropped by $2.00" in page and "Price rose by $3.00" in page
+    assert [(g.sku_id, g.quantity, g.price_at_add) for g in guest_cookie(client).lines] == [
+        (shoe.sku_id, 2, Decimal("19.99")),
+        (towel.sku_id, 1, Decimal("28.99")),
+    ]
+    assert 'id="subtotal">$67.97<' in page  # today's prices: 2 x 17.99 + 31.99
 
 
 def test_the_empty_cart_has_its_own_state(client):
