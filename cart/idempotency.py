@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from cart import keys
-from core.errors import ApiError, CheckoutInProgress, IdempotencyKeyInFlight, IdempotencyKeyReused, VersionMismatch
+from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused
 from ops.redis_client import get_redis
 
 MAX_KEY_LENGTH = 255
@@ -42,8 +42,9 @@ def run_once(
     """Run ``compute`` once per (user, key); replay its stored ``(status, body)`` afterwards.
 
     Domain errors (4xx) are stored and replayed like successes, so a retry sees what
-    the first attempt saw; a 412 and anything else (a 5xx) release the key: nothing
-    was applied, and the client may retry for real.
+    the first attempt saw; errors that are not ``replayable`` (a 412, a checkout kept
+    waiting, a 5xx) and anything else release the key: nothing was applied, and the
+    client may retry for real.
     """
     client = get_redis()
     key = keys.idempotency_key(user_id, client_key)
@@ -68,17 +69,11 @@ def run_once(
 
     try:
         status, body = compute()
-    except (VersionMismatch, CheckoutInProgress):
-        # Nothing was applied, and a retry under the same key must run, not replay: after
-        # a failed precondition the client reloads and retries with a fresh If-Match; a
-        # checkout that found another one running is retried once that one is done.
-        client.delete(key)
-        raise
     except ApiError as error:
-        if error.status < 500:
+        if error.replayable:
             store(error.status, error.as_body())
         else:
-            client.delete(key)
+            client.delete(key)  # nothing was settled: a retry under the same key runs
         raise
     except BaseException:
         client.delete(key)

@@ -28,7 +28,7 @@ from cart.idempotency import request_fingerprint, run_once
 from cart.selectors import CartView, order_get, orders_for_user
 from cart.shopper import shopper_cart
 from cart.templatetags.shop import money
-from core.errors import ApiError, CheckoutInProgress, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from core.errors import ApiError, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
 
 ORDERS_PAGE_SIZE = 20
 
@@ -92,8 +92,8 @@ def _place(request, ids: list[str] | None, expected_total) -> tuple[int, dict]:
     try:
         placed = checkout_place_order(user_id=request.user.pk, ids=ids, expected_total=expected_total)
     except ApiError as exc:
-        if exc.status >= 500 or isinstance(exc, CheckoutInProgress):
-            raise  # nothing was decided: a resubmission runs for real
+        if not exc.replayable:
+            raise  # nothing was settled: a resubmission runs for real
         return exc.status, {"message": _refusal_message(exc, request)}
     return 201, {"order_id": placed.order.pk}
 

@@ -9,11 +9,21 @@ class ApiError(Exception):
     status = 400
     code = "invalid"
     detail = "The request could not be processed."
+    # Set on answers that applied nothing and that a retry may change (a failed
+    # precondition, a wait that ran out): a repeat must run again, not replay them.
+    retry_may_differ = False
 
     def __init__(self, detail: str | None = None, **extra):
         self.detail = detail or self.detail
         self.extra = extra
         super().__init__(self.detail)
+
+    @property
+    def replayable(self) -> bool:
+        """Whether a repeat of the same request (same Idempotency-Key, same checkout form)
+        gets this answer again: a client error that settled the request, not a server
+        failure or an answer a retry may change."""
+        return self.status < 500 and not self.retry_may_differ
 
     def as_body(self) -> dict:
         return {"code": self.code, "detail": self.detail, **self.extra}
@@ -50,6 +60,7 @@ class VersionMismatch(ApiError):
     status = 412
     code = "version_mismatch"
     detail = "The cart changed since you last saw it; reload it and try again."
+    retry_may_differ = True  # the client reloads and retries with a fresh If-Match
 
     def __init__(self, current_version: int):
         super().__init__(current_version=current_version)
@@ -101,6 +112,7 @@ class CheckoutInProgress(ApiError):
     status = 409
     code = "checkout_in_progress"
     detail = "Another checkout of this cart is still running; look at your orders before trying again."
+    retry_may_differ = True  # once the other checkout is done
 
 
 class SystemBusy(ApiError):
