@@ -3,12 +3,10 @@ its lifetime or left unusable is closed at the start and end of a request), appl
 the connections the serving thread opened, without asking every alias."""
 
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -17,10 +15,10 @@ from django.db import close_old_connections, connections, reset_queries
 from config.sharding import shard_for_user
 from core import db_housekeeping
 from tests.conftest import db_all_tx
+from tests.processes import ROOT, subprocess_env
 
 pytestmark = db_all_tx
 
-ROOT = Path(__file__).resolve().parents[2]
 ALIAS = shard_for_user(1)
 
 
@@ -167,7 +165,7 @@ def test_the_wsgi_entry_point_installs_it():
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=60,
