@@ -48,6 +48,14 @@ def subprocess_env(*, shard_ports: dict[str, int] | None = None, **extra: str) -
     }
 
 
+def run_python(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess:
+    """Run ``python *args`` from the project's root on this run's databases and Redis
+    (``subprocess_env(**env)``), to completion; its output is captured as text."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=subprocess_env(**env), capture_output=True, text=True, timeout=timeout
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

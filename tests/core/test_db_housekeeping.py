@@ -3,8 +3,6 @@ its lifetime or left unusable is closed at the start and end of a request), appl
 the connections the serving thread opened, without asking every alias."""
 
 import json
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,7 +13,7 @@ from django.db import close_old_connections, connections, reset_queries
 from config.sharding import shard_for_user
 from core import db_housekeeping
 from tests.conftest import db_all_tx
-from tests.processes import ROOT, subprocess_env
+from tests.processes import run_python
 
 pytestmark = db_all_tx
 
@@ -162,14 +160,7 @@ def test_the_wsgi_entry_point_installs_it():
         "names = lambda s: sorted(ref().__qualname__ for _, ref, *_ in s.receivers)\n"
         "print(json.dumps({'started': names(request_started), 'finished': names(request_finished)}))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("-c", probe)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert "close_old_opened_connections" in found["started"] and "close_old_opened_connections" in found["finished"]

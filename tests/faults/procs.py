@@ -18,6 +18,7 @@ from tests.processes import (  # noqa: F401 - re-exported
     Proc,
     database_url,
     free_port,
+    run_python,
     running,
     start_worker,
     subprocess_env,

@@ -1,15 +1,12 @@
 """The broker and every stream consumer down while shoppers keep adding: every
 acknowledged change is in MySQL after one reconciliation pass once they are back."""
 
-import subprocess
-import sys
-
 import pytest
 
 from cart.persistence import persistence_backlog
 from tests.cart.helpers import cached, catalog_checked, persisted
 from tests.conftest import db_all_tx, needs_mysql
-from tests.faults.procs import ROOT, running, start_worker, subprocess_env, wait_for
+from tests.faults.procs import run_python, running, start_worker, wait_for
 
 pytestmark = [db_all_tx, needs_mysql, pytest.mark.faults]
 
@@ -45,14 +42,7 @@ def test_acknowledged_adds_reach_mysql_in_one_reconciliation_pass_after_an_outag
     assert all(persisted(u) != cached(u) for u in USERS)
 
     # ... and after the outage one reconciliation pass runs (a real `manage.py reconcile`)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "reconcile"],
-        cwd=ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_python("manage.py", "reconcile")
     assert result.returncode == 0, result.stderr
 
     # Then every acknowledged change is in MySQL, and MySQL equals Redis

@@ -3,14 +3,12 @@ persistence the docs recommend (append-only file, fsync every second): carts com
 from the AOF or, for carts it lost, from MySQL through cache-aside; versions never go
 down; and the acknowledged writes lost stay within the documented window (docs/reliability.md)."""
 
-import subprocess
-import sys
 import time
 
 import pytest
 
 from tests.conftest import db_all_tx, needs_mysql
-from tests.faults.procs import ROOT, RedisServer, running, start_script, start_worker, subprocess_env, wait_for
+from tests.faults.procs import RedisServer, run_python, running, start_script, start_worker, subprocess_env, wait_for
 
 pytestmark = [db_all_tx, needs_mysql, pytest.mark.faults]
 
@@ -58,14 +56,7 @@ def test_redis_killed_and_restarted_loses_at_most_the_documented_window(tmp_path
             assert wait_for(lambda: client.xlen(stream) == 0, 30), "the worker did not drain after the restart"
             assert not client.xpending(stream, GROUP)["pending"]
         # ... and one reconciliation pass runs
-        reconcile = subprocess.run(
-            [sys.executable, "manage.py", "reconcile"],
-            cwd=ROOT,
-            env=subprocess_env(**env),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        reconcile = run_python("manage.py", "reconcile", timeout=120, **env)
         assert reconcile.returncode == 0, reconcile.stderr
         reader = start_script(tmp_path, "shopper", "read", str(USERS), str(FIRST_USER), name="reader", **env)
         assert reader.process.wait(timeout=120) == 0, reader.output()
