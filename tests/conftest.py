@@ -87,3 +87,51 @@ def switch_off():
     yield off
     for name in names:
         switch_set(name=name, off=False, source="manual")
+
+
+@pytest.fixture(scope="module")
+def test_databases(django_db_setup, django_db_blocker):
+    """Every test database. pytest-django creates only those that the selected tests'
+    ``django_db`` marks name, and tests against a server process carry none (their data
+    must commit at once for the server to see it): run on their own, nothing else asks
+    for them."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    missing = {alias for alias in connections if not _is_test_database(connections[alias])}
+    if not missing:
+        yield
+        return
+    with django_db_blocker.unblock():
+        created = setup_databases(verbosity=0, interactive=False, aliases=missing)
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(created, verbosity=0)
+
+
+def _is_test_database(connection) -> bool:
+    return connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
+
+
+def flush_test_databases(django_db_blocker) -> None:
+    """Empty every test database: what a server process committed stays otherwise."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            call_command("flush", database=alias, interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def production_server(test_databases, django_db_blocker, tmp_path_factory):
+    """gunicorn under ``config.settings.production`` on the test databases: CSRF
+    enforced, DEBUG off, what a client really meets. Yields its base URL."""
+    from tests.processes import PRODUCTION_ENV, start_web_server
+
+    server, base = start_web_server(tmp_path_factory.mktemp("production"), **PRODUCTION_ENV)
+    try:
+        yield base
+    finally:
+        server.stop()
+        flush_test_databases(django_db_blocker)

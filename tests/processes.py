@@ -139,6 +139,46 @@ def start_worker(tmp_path: Path, *, name: str = "worker", also: tuple[str, ...] 
     return worker
 
 
+def start_web_server(log_dir: Path, *, name: str = "gunicorn", workers: int = 2, **env: str) -> tuple[Proc, str]:
+    """gunicorn serving the project on this run's databases and Redis, up and answering
+    ``/healthz``; returns the process and its base URL. ``env`` overrides the
+    environment (``DJANGO_SETTINGS_MODULE`` to run it under production settings)."""
+    import httpx  # only the tests that start a server need it
+
+    port = free_port()
+    server = Proc(
+        [
+            *(sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
+            *("--workers", str(workers), "--threads", "4", "--timeout", "30"),
+        ],
+        env=subprocess_env(**env),
+        log=log_dir / f"{name}.log",
+        name=name,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    if not wait_for(answers, seconds=30, pause=0.1):
+        server.stop()
+        raise AssertionError(f"{name} did not come up:\n{server.output()[-3000:]}")
+    return server, base
+
+
+# What a production deployment sets, less TLS (the test talks plain HTTP on loopback).
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "test-only-production-secret-key-0123456789-abcdefghijklmnop",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SECURE_HSTS_SECONDS": "0",
+}
+
+
 @contextmanager
 def running(*procs):
     try:

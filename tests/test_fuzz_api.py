@@ -4,10 +4,7 @@ test databases and this run's Redis). No response may be a 5xx, and every docume
 response must match its schema."""
 
 import os
-import sys
-import time
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +13,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.faults.procs import Proc, free_port, subprocess_env
+from tests.conftest import flush_test_databases
+from tests.processes import start_web_server
 
 pytestmark = pytest.mark.fuzz
 
@@ -28,63 +26,12 @@ STREAMING = "/api/v1/cart/events"
 
 
 @pytest.fixture(scope="module")
-def test_databases(django_db_setup, django_db_blocker):
-    """Every test database. pytest-django creates only those that the selected tests'
-    ``django_db`` marks name, and these tests carry none (their data must commit at once
-    for the server process to see it): run on their own, nothing else asks for them."""
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    missing = {alias for alias in connections if not _is_test_database(connections[alias])}
-    if not missing:
-        yield
-        return
-    with django_db_blocker.unblock():
-        created = setup_databases(verbosity=0, interactive=False, aliases=missing)
-    yield
-    with django_db_blocker.unblock():
-        teardown_databases(created, verbosity=0)
-
-
-def _is_test_database(connection) -> bool:
-    return connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
-
-
-@pytest.fixture(scope="module")
 def gunicorn_server(test_databases, django_db_blocker, tmp_path_factory):
     """gunicorn serving the project on the test databases; yields (base URL, a shopper)."""
-    port = free_port()
-    env = subprocess_env(RATE_LIMITS_ENABLED="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost")
-    server = Proc(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--timeout",
-            "30",
-        ],
-        env=env,
-        log=tmp_path_factory.mktemp("fuzz") / "gunicorn.log",
-        name="gunicorn",
+    server, base = start_web_server(
+        tmp_path_factory.mktemp("fuzz"), RATE_LIMITS_ENABLED="0", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost"
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, server.output()[-3000:]
-            time.sleep(0.1)
         with django_db_blocker.unblock():
             from tests.factories import SkuFactory, UserFactory
 
@@ -94,12 +41,7 @@ def gunicorn_server(test_databases, django_db_blocker, tmp_path_factory):
         yield base, user
     finally:
         server.stop()
-        with django_db_blocker.unblock():
-            from django.core.management import call_command
-            from django.db import connections
-
-            for alias in connections:
-                call_command("flush", database=alias, interactive=False, verbosity=0)
+        flush_test_databases(django_db_blocker)
 
 
 def _operations() -> list[tuple[str, str]]:

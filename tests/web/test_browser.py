@@ -1,102 +1,29 @@
 """The shopper pages in a real browser: Debian's Chromium driven by Playwright, against
 pytest-django's live server (a thread of this process, so the same Redis and databases).
 
-The browser is the system one; Playwright never downloads its own. Without it these
-tests skip; CI installs it.
+The browser and its helpers: ``tests/web/browser.py`` and ``tests/web/conftest.py``.
 """
 
-import re
 from pathlib import Path
-
-import pytest
 
 from cart.selectors import cart_get
 from cart.services import cart_add_line
-from tests.conftest import db_all_tx
 from tests.factories import UserFactory
+from tests.web.browser import (
+    BROWSER_TESTS,
+    CART_LINK,
+    DESKTOP,
+    PHONE,
+    assert_not_reloaded,
+    line,
+    log_in,
+    mark_reload_sentinel,
+)
 from tests.web.helpers import deactivate, make_sku, mark_checked
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-PASSWORD = "correct-horse-battery"
-DESKTOP = {"width": 1100, "height": 760}
-PHONE = {"width": 375, "height": 740}
-CART_LINK = re.compile(r"^Cart(, \d+ items?)?$")
 
-pytestmark = [
-    db_all_tx,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser(django_db_setup):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API keeps an asyncio loop on this thread while it runs, and Django
-    # refuses ORM calls on a thread with a loop. The test code stays plain synchronous
-    # code (the loop only drives the browser), so allow it for this module's lifetime.
-    with pytest.MonkeyPatch.context() as patch, sync_api.sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def pages_at(browser, base_url: str):
-    """Yield an opener of pages at ``base_url``, each in a fresh browser context (its own
-    cookies) at a viewport size; the contexts are closed afterwards."""
-    contexts = []
-
-    def open_(path: str = "/", viewport: dict = DESKTOP, **options):
-        context = browser.new_context(viewport=viewport, base_url=base_url, **options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(path)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    """Open pages of the live server in fresh browser contexts; closed after the test."""
-    yield from pages_at(browser, live_server.url)
-
-
-def line(page, title: str):
-    return page.locator("li.cart-line", has_text=title)
-
-
-def log_in(page, user) -> None:
-    page.get_by_role("link", name="Log in").first.click()
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/cart/")
-
-
-def mark_reload_sentinel(page) -> None:
-    """Set a flag that a full page load would wipe: proves an update came without one."""
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page) -> None:
-    assert page.evaluate("window.__noReload === true")
+pytestmark = BROWSER_TESTS
 
 
 def test_guest_cart_then_login_merges_with_the_max_rule(open_page):

@@ -1,6 +1,6 @@
 """Checkout in a real browser: from a product to the order confirmation.
 
-Reuses the browser, the pages and the login step of ``test_browser``; skips like it when
+Reuses the browser, the pages and the login step of ``tests/web/browser.py``; skips when
 the system Chromium is missing.
 """
 
@@ -9,13 +9,14 @@ import re
 from cart.models import Order
 from catalog.models import Stock
 from tests.factories import UserFactory
+from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, log_in
 from tests.web.helpers import make_sku, mark_checked
-from tests.web.test_browser import DESKTOP, PHONE, browser, log_in, open_page, pytestmark  # noqa: F401
 
+pytestmark = BROWSER_TESTS
 ORDER_PAGE = re.compile(r"/orders/\d+/$")
 
 
-def test_a_shopper_checks_out_and_sees_the_confirmation(open_page):  # noqa: F811
+def test_a_shopper_checks_out_and_sees_the_confirmation(open_page):
     shoe = make_sku("Trail Running Shoe", "89.00", size="42")
     make_sku("Stoneware Mug", "12.50", colour="Sand")
     user = UserFactory()

@@ -13,15 +13,11 @@ import time
 import pytest
 
 from cart.services import cart_add_line, cart_update_line
-from tests.conftest import db_all_tx
 from tests.factories import UserFactory
+from tests.web.browser import BROWSER_TESTS, line, log_in, pages_at
 from tests.web.helpers import make_sku, mark_checked
-from tests.web.test_browser import CHROMIUM, browser, line, log_in, pages_at  # noqa: F401 - browser is a fixture
 
-pytestmark = [
-    db_all_tx,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
@@ -50,7 +46,7 @@ def asgi_url(django_db_setup):
 
 
 @pytest.fixture
-def open_page(browser, asgi_url):  # noqa: F811 - the fixture imported above
+def open_page(browser, asgi_url):  # the ASGI server's pages, not the live server's
     yield from pages_at(browser, asgi_url)
 
 
