@@ -22,14 +22,24 @@ from django.db import transaction
 from django.db.models import F
 
 from cart import keys
-from cart.models import Order, OrderLine
-from cart.selectors import cart_get_raw
+from cart.lines import CartLine
+from cart.models import LineStatus, Order, OrderLine
+from cart.selectors import CartView, cart_get
 from cart.services import cart_remove_lines
 from cart.store import CartStore
 from catalog.cache import sku_info_many
 from catalog.events import publish_sku_changes
 from catalog.models import Sku, Stock
-from core.errors import CheckoutInProgress, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from core.errors import (
+    CheckoutInProgress,
+    InvalidInput,
+    LineNotFound,
+    NothingToBuy,
+    PriceChanged,
+    SoldOut,
+    Unavailable,
+    VersionMismatch,
+)
 from pricing.money import quantize
 from pricing.selectors import price_effective_many
 
@@ -41,6 +51,9 @@ class PlacedOrder:
     order: Order
     lines: list[OrderLine]
 
+
+# What a cart read already knows cannot be bought: a default checkout leaves these out.
+NOT_BUYABLE = frozenset({LineStatus.UNAVAILABLE, LineStatus.OUT_OF_STOCK})
 
 # A checkout takes milliseconds; the lock outlives a stuck one (its holder died) by far,
 # and a waiting checkout gives up well before a browser or mobile client would.
@@ -66,32 +79,60 @@ def _one_checkout_at_a_time(user_id: int) -> Iterator[None]:
 
 
 def checkout_place_order(
-    *, user_id: int, ids: list[str] | None = None, expected_total: Decimal | None = None
+    *,
+    user_id: int,
+    ids: list[str] | None = None,
+    expected_total: Decimal | None = None,
+    expected_version: int | None = None,
 ) -> PlacedOrder:
-    """Buy the given lines (default: the checked ones) at today's prices.
+    """Buy the given lines (default: the checked ones not known to be unbuyable) at
+    today's prices.
 
-    Raises ``Unavailable`` (a SKU or item no longer sold), ``PriceChanged`` (the real
-    total differs from ``expected_total``), ``SoldOut`` (stock short for some lines):
-    each lists the line ids, and none deducts anything or creates an order. On success
-    the bought lines leave the cart. Raises ``CheckoutInProgress`` when another checkout
-    of this cart holds on past ``WAIT_SECONDS``.
+    Raises ``VersionMismatch`` when ``expected_version`` is not the cart's version,
+    ``InvalidInput`` for an empty cart, ``Unavailable`` when nothing selected can be
+    bought or a SKU or item is no longer sold, ``PriceChanged`` (the real total differs
+    from ``expected_total``), ``SoldOut`` (stock short for some lines): each lists the
+    line ids, and none deducts anything or creates an order. On success the bought
+    lines leave the cart. Raises ``CheckoutInProgress`` when another checkout of this
+    cart holds on past ``WAIT_SECONDS``.
     """
     with _one_checkout_at_a_time(user_id):
-        return _place_order(user_id=user_id, ids=ids, expected_total=expected_total)
+        return _place_order(user_id=user_id, ids=ids, expected_total=expected_total, expected_version=expected_version)
 
 
-def _place_order(*, user_id: int, ids: list[str] | None, expected_total: Decimal | None) -> PlacedOrder:
-    cart = cart_get_raw(user_id=user_id)
-    by_id = {line.id: line for line in cart.lines}
+def checkout_lines(cart: CartView, ids: list[str] | None = None) -> list[CartLine]:
+    """The lines a checkout of ``cart`` buys: those named in ``ids``, else the checked
+    lines that the cart does not already show as unavailable or out of stock (a line
+    still being checked is decided by checkout's own reading of the catalog).
+
+    Raises ``LineNotFound`` for ids not in the cart, ``InvalidInput`` for an empty cart
+    and ``Unavailable``, naming the checked lines, when nothing selected can be bought.
+    """
     if ids is not None:
+        by_id = {v.line.id: v.line for v in cart.items}
         missing = [line_id for line_id in ids if line_id not in by_id]
         if missing:
             raise LineNotFound(ids=missing)
-        lines = [by_id[line_id] for line_id in dict.fromkeys(ids)]
-    else:
-        lines = [line for line in cart.lines if line.checked]
+        if not ids:
+            raise InvalidInput({"ids": ["Name at least one line to check out."]})
+        return [by_id[line_id] for line_id in dict.fromkeys(ids)]
+    if not cart.items:
+        raise InvalidInput({"ids": ["Your cart is empty: there is nothing to check out."]})
+    checked = [v for v in cart.items if v.line.checked]
+    lines = [v.line for v in checked if v.status not in NOT_BUYABLE]
     if not lines:
-        raise InvalidInput({"ids": ["Nothing to check out: select at least one line."]})
+        detail = None if checked else "Nothing is selected: select at least one item to check out."
+        raise NothingToBuy(ids=[v.line.id for v in checked], detail=detail)
+    return lines
+
+
+def _place_order(
+    *, user_id: int, ids: list[str] | None, expected_total: Decimal | None, expected_version: int | None
+) -> PlacedOrder:
+    cart = cart_get(user_id=user_id)
+    if expected_version is not None and cart.version != expected_version:
+        raise VersionMismatch(current_version=cart.version)
+    lines = checkout_lines(cart, ids)
     lines.sort(key=lambda line: line.sku_id)  # one lock order for every buyer: no deadlocks
     sku_ids = [line.sku_id for line in lines]
 
@@ -115,11 +156,14 @@ def _place_order(*, user_id: int, ids: list[str] | None, expected_total: Decimal
         total = quantize(sum((prices[line.sku_id].amount * line.quantity for line in lines), Decimal(0)))
         if expected_total is not None and quantize(expected_total) != total:
             shown = sku_info_many(sku_ids)
+            # The lines whose cached price is not today's; when the cache already has
+            # today's prices (a price event refreshed it), every line, since the client's
+            # total cannot say which of its prices it held.
             changed = [
                 line.id
                 for line in lines
                 if line.sku_id not in shown or shown[line.sku_id].price != prices[line.sku_id].amount
-            ]
+            ] or [line.id for line in lines]
             raise PriceChanged(ids=changed, total=str(total), currency=currency)
         short = [
             line.id

@@ -269,7 +269,7 @@ def guest_cart_view(cart: GuestCart) -> CartView:
     """
     infos = sku_info_many(g.sku_id for g in cart.lines)
     lines = [
-        _cart_line(g, position=position, status=line_status(infos.get(g.sku_id)))
+        _cart_line(g, position=position, status=line_status(infos.get(g.sku_id), item_id=g.item_id))
         for position, g in enumerate(cart.lines, start=1)
     ]
     return cart_view_from_raw(user_id=0, raw=RawCart(version=0, lines=lines))

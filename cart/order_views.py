@@ -28,7 +28,16 @@ from cart.idempotency import request_fingerprint, run_once
 from cart.selectors import CartView, order_get, orders_for_user
 from cart.shopper import shopper_cart
 from cart.templatetags.shop import money
-from core.errors import ApiError, InvalidInput, LineNotFound, PriceChanged, SoldOut, Unavailable
+from core.errors import (
+    ApiError,
+    InvalidInput,
+    LineNotFound,
+    NothingToBuy,
+    PriceChanged,
+    SoldOut,
+    Unavailable,
+    VersionMismatch,
+)
 
 ORDERS_PAGE_SIZE = 20
 
@@ -56,6 +65,9 @@ class CheckoutForm(forms.Form):
         error_messages={"required": "Reload your cart and check out again."},
     )
     ids = LineIdsField(required=False)
+    # The cart version the page showed (its If-Match): a cart changed since is reviewed
+    # again, never bought blind.
+    version = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
     submission = forms.CharField(required=False, max_length=64)
 
 
@@ -72,9 +84,13 @@ def _refusal_message(exc: ApiError, request) -> str:
     if isinstance(exc, PriceChanged):
         total = money(exc.extra.get("total"), exc.extra.get("currency", ""))
         return f"Prices changed; the new total is {total}. Review your cart and check out again."
+    if isinstance(exc, VersionMismatch):
+        return "Your cart changed since this page was shown; review it and check out again."
     if isinstance(exc, Unavailable | SoldOut) and exc.extra.get("ids"):
         names, many = _names(exc.extra["ids"], shopper_cart(request).view())
         verb = "are" if many else "is"
+        if isinstance(exc, NothingToBuy):
+            return f"Nothing selected can be bought right now: {names} {verb} unavailable or out of stock."
         if isinstance(exc, Unavailable):
             return f"{names} {verb} no longer available. Remove {'them' if many else 'it'} to check out."
         return f"{names} {verb} out of stock in that quantity. Lower the quantity or remove {'them' if many else 'it'}."
@@ -86,11 +102,13 @@ def _refusal_message(exc: ApiError, request) -> str:
     return exc.detail
 
 
-def _place(request, ids: list[str] | None, expected_total) -> tuple[int, dict]:
+def _place(request, ids: list[str] | None, expected_total, version: int | None) -> tuple[int, dict]:
     """Check out; the outcome as (status, body) so that a repeated submission replays it:
     the order's id, or what the page says about a refusal."""
     try:
-        placed = checkout_place_order(user_id=request.user.pk, ids=ids, expected_total=expected_total)
+        placed = checkout_place_order(
+            user_id=request.user.pk, ids=ids, expected_total=expected_total, expected_version=version
+        )
     except ApiError as exc:
         if not exc.replayable:
             raise  # nothing was settled: a resubmission runs for real
@@ -106,22 +124,26 @@ def checkout(request):
     if not form.is_valid():
         messages.error(request, first_error(form))
         return redirect("cart:detail")
-    ids, expected_total, submission = (form.cleaned_data[f] for f in ("ids", "expected_total", "submission"))
+    ids, expected_total, version, submission = (
+        form.cleaned_data[f] for f in ("ids", "expected_total", "version", "submission")
+    )
     try:
         if submission:
             outcome = run_once(
                 user_id=request.user.pk,
                 client_key=f"checkout-form:{submission}",
                 fingerprint=request_fingerprint(
-                    method="POST", path=request.path, data={"ids": ids, "expected_total": str(expected_total)}
+                    method="POST",
+                    path=request.path,
+                    data={"ids": ids, "expected_total": str(expected_total), "version": version},
                 ),
-                compute=lambda: _place(request, ids, expected_total),
+                compute=lambda: _place(request, ids, expected_total, version),
             )
             status, body = outcome.status, outcome.body
         else:
-            status, body = _place(request, ids, expected_total)
+            status, body = _place(request, ids, expected_total, version)
     except ApiError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, _refusal_message(exc, request))
         return redirect("cart:detail")
     if status != 201:
         messages.error(request, body["message"])

@@ -10,7 +10,7 @@ from cart.hot import hot_carts
 from cart.lines import CartLine
 from cart.loading import cart_ensure_loaded
 from cart.models import LineStatus
-from cart.status import line_status
+from cart.status import info_of_line, line_status
 from cart.store import CartStore, RawCart
 from catalog.cache import SkuInfo, sku_info_many
 from pricing.money import quantize
@@ -32,7 +32,7 @@ class LineView:
         """
         if self.line.status == LineStatus.UNKNOWN:
             return self.line.status
-        return line_status(self.info)
+        return line_status(self.info, item_id=self.line.item_id)
 
     @property
     def unit_price(self) -> Decimal | None:
@@ -66,16 +66,29 @@ class CartView:
     items: list[LineView]
     summary: CartSummary
 
+    @property
+    def checkout_blocker(self) -> str:
+        """Why this cart, as shown, has nothing to check out; "" when it has."""
+        if self.summary.checked_lines:
+            return ""
+        if not any(v.line.checked for v in self.items):
+            return "Select at least one item to check out."
+        return (
+            "None of the selected items can be bought right now: "
+            "they are unavailable, out of stock or still being checked."
+        )
+
 
 def _summarize(items: list[LineView]) -> CartSummary:
-    checked = [v for v in items if v.line.checked]
+    # One rule for every count a shopper sees beside the subtotal (API.md, "summary"):
+    # checked lines that are available, which is exactly what checkout would buy.
     counted = [v for v in items if v.counts_in_subtotal]
     currencies = {v.info.currency for v in counted if v.info and v.info.currency}
     return CartSummary(
         lines=len(items),
         quantity=sum(v.line.quantity for v in items),
-        checked_lines=len(checked),
-        checked_quantity=sum(v.line.quantity for v in checked),
+        checked_lines=len(counted),
+        checked_quantity=sum(v.line.quantity for v in counted),
         checked_subtotal=quantize(sum((v.unit_price * v.line.quantity for v in counted), Decimal(0))),
         currency=currencies.pop() if len(currencies) == 1 else settings.DEFAULT_CURRENCY,
     )
@@ -90,7 +103,7 @@ def cart_view_from_raw(*, user_id: int, raw: RawCart, infos: dict[int, SkuInfo] 
     """Dress raw lines with their SKU data (``infos``, looked up when not given); newest first."""
     infos = cart_sku_infos(raw) if infos is None else infos
     lines = sorted(raw.lines, key=lambda line: (line.added_at_ms, line.item_id, line.sku_id), reverse=True)
-    items = [LineView(line=line, info=infos.get(line.sku_id)) for line in lines]
+    items = [LineView(line=line, info=info_of_line(infos.get(line.sku_id), item_id=line.item_id)) for line in lines]
     return CartView(user_id=user_id, version=raw.version, items=items, summary=_summarize(items))
 
 

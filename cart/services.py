@@ -11,8 +11,10 @@ from django.conf import settings
 from cart.hot import hot_carts
 from cart.lines import CartLine, line_id
 from cart.loading import cart_ensure_loaded
+from cart.models import LineStatus
+from cart.status import info_of_line, line_status
 from cart.store import CartStore, NotLoaded, RawCart
-from catalog.cache import sku_info_many
+from catalog.cache import SkuInfo, sku_info_held, sku_info_many
 from core.errors import CartFull, LineNotFound, VersionMismatch
 from ops import metrics
 
@@ -26,12 +28,19 @@ class MergePolicy(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LineChange:
-    """What a single-line operation did: the line as it is now, or that it went away."""
+    """What a single-line operation did: the line as it is now, or that it went away.
+
+    ``info_held`` says the operation already looked the SKU up in the caches (an add
+    does, to give a new line its status and price): ``info`` is then what they held,
+    None when nothing did, and a reply must not look again.
+    """
 
     cart_version: int
     line: CartLine | None = None
     removed: bool = False
     capped: bool = False
+    info: SkuInfo | None = None
+    info_held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +85,48 @@ def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list
     return reply, cart
 
 
-def _line_change(reply: dict, field: str) -> LineChange:
+def _line_change(reply: dict, field: str, **held) -> LineChange:
     if reply.get("removed"):
         return LineChange(cart_version=reply["version"], removed=True)
-    return LineChange(
-        cart_version=reply["version"], line=CartLine.from_redis(field, reply["line"]), capped=bool(reply.get("capped"))
-    )
+    line = CartLine.from_redis(field, reply["line"])
+    return LineChange(cart_version=reply["version"], line=line, capped=bool(reply.get("capped")), **held)
+
+
+@dataclass(frozen=True, slots=True)
+class LineCheck:
+    """What the catalog says of a line: its status, and its price to keep as price at add."""
+
+    item_id: int
+    sku_id: int
+    status: str
+    price_at_add: Decimal | None = None
+    currency: str = ""
+
+    @classmethod
+    def of(cls, *, item_id: int, sku_id: int, info: SkuInfo | None) -> "LineCheck":
+        """The check of a line from its SKU data (None: the SKU does not exist)."""
+        info = info_of_line(info, item_id=item_id)
+        return cls(
+            item_id=item_id,
+            sku_id=sku_id,
+            status=line_status(info, item_id=item_id),
+            price_at_add=info.price if info is not None else None,
+            currency=info.currency if info is not None else "",
+        )
+
+    @classmethod
+    def from_held(cls, *, item_id: int, sku_id: int, held: dict[int, SkuInfo | None]) -> "LineCheck":
+        """The check from what the caches hold (``sku_info_held``); ``unknown`` when they
+        hold nothing of the SKU, to be checked asynchronously."""
+        if sku_id not in held:
+            return cls(item_id=item_id, sku_id=sku_id, status=LineStatus.UNKNOWN)
+        return cls.of(item_id=item_id, sku_id=sku_id, info=held[sku_id])
+
+    def as_script_arg(self) -> dict:
+        check = {"f": line_id(self.item_id, self.sku_id), "s": self.status}
+        if self.price_at_add is not None:
+            check["p"], check["cu"] = str(self.price_at_add), self.currency
+        return check
 
 
 def cart_add_line(
@@ -95,19 +140,33 @@ def cart_add_line(
 ) -> LineChange:
     """Add ``quantity`` of a SKU; an existing line grows, capped at the maximum quantity.
 
-    Does not consult the catalog: the line starts as ``unknown`` and is checked
-    asynchronously. Raises ``CartFull`` when a new line would exceed the line limit,
-    ``VersionMismatch`` when ``expected_version`` is stale.
+    Never queries the catalog's database: a new line takes its status and price at add
+    from the SKU data this process or Redis already holds (no I/O when this process
+    holds it, else one Redis round trip), and is ``unknown`` only when neither does.
+    Either way the catalog checks it again asynchronously. Raises ``CartFull`` when a
+    new line would exceed the line limit, ``VersionMismatch`` when ``expected_version``
+    is stale.
     """
     field = line_id(item_id, sku_id)
+    held = sku_info_held([sku_id])
+    birth = LineCheck.from_held(item_id=item_id, sku_id=sku_id, held=held)
     reply, _ = _mutate(
         "add",
         user_id=user_id,
         expected_version=expected_version,
         store=store or CartStore(),
-        args=[field, quantity, settings.CART_MAX_LINES, settings.CART_MAX_QUANTITY],
+        args=[
+            field,
+            quantity,
+            settings.CART_MAX_LINES,
+            settings.CART_MAX_QUANTITY,
+            birth.status,
+            "" if birth.price_at_add is None else str(birth.price_at_add),
+            birth.currency,
+        ],
     )
-    return _line_change(reply, field)
+    info = info_of_line(held.get(sku_id), item_id=item_id)
+    return _line_change(reply, field, info=info, info_held=True)
 
 
 def cart_update_line(
@@ -130,7 +189,7 @@ def cart_update_line(
     field = line_id(item_id, sku_id)
     price, currency = "", ""
     if acknowledge_price:
-        info = sku_info_many([sku_id]).get(sku_id)
+        info = info_of_line(sku_info_many([sku_id]).get(sku_id), item_id=item_id)
         if info is not None and info.price is not None:
             price, currency = str(info.price), info.currency
     reply, _ = _mutate(
@@ -192,23 +251,6 @@ def cart_select(
     return cart
 
 
-@dataclass(frozen=True, slots=True)
-class LineCheck:
-    """The outcome of a line's catalog check."""
-
-    item_id: int
-    sku_id: int
-    status: str
-    price_at_add: Decimal | None = None
-    currency: str = ""
-
-    def as_script_arg(self) -> dict:
-        check = {"f": line_id(self.item_id, self.sku_id), "s": self.status}
-        if self.price_at_add is not None:
-            check["p"], check["cu"] = str(self.price_at_add), self.currency
-        return check
-
-
 def cart_record_checks(*, user_id: int, checks: list[LineCheck], store: CartStore | None = None) -> int:
     """Record catalog checks of lines: status, and the price at add if not yet known.
 
@@ -254,11 +296,18 @@ def cart_merge(
     """Merge lines into the cart in one atomic script call.
 
     Existing lines follow ``policy``; new lines are added in the given order while the
-    cart has room, the rest come back in ``skipped``. Never raises ``CartFull``.
+    cart has room, the rest come back in ``skipped``. New lines are born with their
+    status and price at add from the SKU data (filled from the catalog for SKUs no cache
+    holds), and checked again asynchronously. Never raises ``CartFull``.
     """
+    # The SKU data the reply shows anyway, read before the script so that new lines are
+    # born with their status and price (one MGET, and at most three queries for SKUs no
+    # cache holds; a merge is not an add's hot path).
+    infos = sku_info_many(entry.sku_id for entry in entries)
     payload = []
     for entry in entries:
-        item = {"f": line_id(entry.item_id, entry.sku_id), "q": entry.quantity}
+        item = LineCheck.of(item_id=entry.item_id, sku_id=entry.sku_id, info=infos.get(entry.sku_id)).as_script_arg()
+        item["q"] = entry.quantity
         if entry.checked is not None:
             item["c"] = int(entry.checked)
         payload.append(item)

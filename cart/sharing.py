@@ -91,10 +91,21 @@ class SharedLine:
 
 @dataclass(frozen=True, slots=True)
 class SharedSummary:
+    """A snapshot's counts by the cart's rule (API.md, "summary"), every shared line
+    counting as selected: ``lines`` and ``quantity`` count every line, the ``checked_*``
+    figures only the available ones, the lines an import would let the recipient buy.
+    ``subtotal`` is ``checked_subtotal`` under its first name."""
+
     lines: int
     quantity: int
+    checked_lines: int
+    checked_quantity: int
     subtotal: Decimal
     currency: str
+
+    @property
+    def checked_subtotal(self) -> Decimal:
+        return self.subtotal
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +123,8 @@ class Snapshot:
         return SharedSummary(
             lines=len(self.lines),
             quantity=sum(line.quantity for line in self.lines),
+            checked_lines=len(counted),
+            checked_quantity=sum(line.quantity for line in counted),
             subtotal=quantize(sum((line.unit_price * line.quantity for line in counted), Decimal(0))),
             currency=currencies.pop() if len(currencies) == 1 else settings.DEFAULT_CURRENCY,
         )

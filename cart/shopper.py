@@ -8,16 +8,39 @@ cart it read, so the header's count costs nothing more on a page that shows the 
 
 import functools
 import logging
+from dataclasses import replace
 
 from django.conf import settings
 
 from cart import guest, selectors, services
+from cart.models import LineStatus
 from cart.selectors import CartView
 from cart.services import LineChange, MergeResult
-from catalog.cache import sku_info_many
-from core.errors import CartUnavailable
+from cart.status import info_of_line, line_status
+from catalog.cache import SkuInfo, sku_info_many
+from core.errors import CartUnavailable, NotForSale, OutOfStock
 
 logger = logging.getLogger(__name__)
+
+
+def _orderable(*, item_id: int, sku_id: int) -> SkuInfo:
+    """The SKU data of a product page's add, or the refusal of a SKU it must not add.
+
+    The pages offer no "Add to cart" for what cannot be bought; this answers a form
+    sent anyway. It may fill the SKU caches from the database on a miss, as a product
+    page does (the API's add never does, see ``cart_add_line``), so the add that
+    follows finds the SKU in this process.
+
+    Raises ``OutOfStock`` or ``NotForSale``, naming the item when it is known; what it
+    returns is therefore always a sellable SKU of ``item_id``.
+    """
+    info = info_of_line(sku_info_many([sku_id]).get(sku_id), item_id=item_id)
+    status = line_status(info, item_id=item_id)
+    if status == LineStatus.OUT_OF_STOCK:
+        raise OutOfStock(f"{info.title} is out of stock, so it was not added to your cart.")
+    if status == LineStatus.UNAVAILABLE:
+        raise NotForSale(f"{info.title} is no longer available, so it was not added to your cart." if info else None)
+    return info
 
 
 class AccountCart:
@@ -28,6 +51,8 @@ class AccountCart:
         self._view: CartView | None = None
 
     def add(self, *, item_id: int, sku_id: int, quantity: int) -> LineChange:
+        """Add from a product page; raises ``OutOfStock``/``NotForSale`` for what cannot be bought."""
+        _orderable(item_id=item_id, sku_id=sku_id)
         self._view = None
         return services.cart_add_line(user_id=self.user_id, item_id=item_id, sku_id=sku_id, quantity=quantity)
 
@@ -66,12 +91,14 @@ class GuestShopperCart:
         self._view: CartView | None = None
 
     def add(self, *, item_id: int, sku_id: int, quantity: int) -> LineChange:
+        """Add from a product page; raises ``OutOfStock``/``NotForSale`` for what cannot be bought."""
+        info = _orderable(item_id=item_id, sku_id=sku_id)
         self._view = None
-        # Today's price, kept for the "price dropped since you added it" notice; an
-        # account line gets the same from its asynchronous check.
-        info = sku_info_many([sku_id]).get(sku_id)
-        price, currency = (info.price, info.currency) if info is not None else (None, "")
-        return self.cart.add(item_id=item_id, sku_id=sku_id, quantity=quantity, price=price, currency=currency)
+        # Today's price, kept for the "price dropped since you added it" notice, as an
+        # account's add keeps it.
+        price, currency = info.price, info.currency
+        change = self.cart.add(item_id=item_id, sku_id=sku_id, quantity=quantity, price=price, currency=currency)
+        return replace(change, info=info, info_held=True)
 
     def update(self, *, item_id: int, sku_id: int, **change) -> LineChange:
         self._view = None

@@ -1,9 +1,11 @@
 """The asynchronous truth of cart lines: is the SKU still sold, in stock, at what price.
 
-Adding a line never asks the catalog. The add script queues the new line on the check
-stream in the same atomic call; the consumer here (run by the worker's consumer thread)
-checks a whole batch against MySQL with three queries and records each line's status and
-price at add with one script call per cart. A product deactivated later reaches the
+Adding a line never queries the catalog's database: it takes the status and price the
+SKU caches already hold (``unknown`` when they hold nothing), and the add script queues
+the new line on the check stream in the same atomic call. The consumer here (run by the
+worker's consumer thread) checks a whole batch against MySQL with three queries and
+records each line's status and price at add with one script call per cart; a check that
+finds a line as it already is changes nothing, not even the cart's version. A product deactivated later reaches the
 carts that hold it through ``lines_recheck_for_skus``, which finds them with the
 ``sku_id`` index of each shard (the reverse index; see docs/async-flows.md).
 """
@@ -14,7 +16,7 @@ from collections import defaultdict
 import redis
 
 from cart import keys, streams
-from cart.models import CartItem
+from cart.models import CartItem, LineStatus
 from cart.persistence import consumer_name, ensure_group
 from cart.services import LineCheck, cart_record_checks
 from cart.status import line_status
@@ -30,22 +32,12 @@ GROUP = "check"
 CLAIM_IDLE_MS = 30_000
 
 
-def _check(item_id: int, sku_id: int, info: SkuInfo | None) -> LineCheck:
-    return LineCheck(
-        item_id=item_id,
-        sku_id=sku_id,
-        status=line_status(info),
-        price_at_add=info.price if info is not None else None,
-        currency=info.currency if info is not None else "",
-    )
-
-
 def _record(lines_by_user: dict[int, list[tuple[int, int]]], infos: dict[int, SkuInfo]) -> tuple[int, list[int]]:
     """Record checks per cart; return (lines changed, users whose cart is not in Redis)."""
     store = CartStore()
     changed, cold = 0, []
     for user_id, lines in lines_by_user.items():
-        checks = [_check(item_id, sku_id, infos.get(sku_id)) for item_id, sku_id in lines]
+        checks = [LineCheck.of(item_id=item_id, sku_id=sku_id, info=infos.get(sku_id)) for item_id, sku_id in lines]
         try:
             changed += cart_record_checks(user_id=user_id, checks=checks, store=store)
         except NotLoaded:
@@ -117,11 +109,15 @@ def lines_recheck_for_skus(*, sku_ids: list[int]) -> int:
         batch_changed, cold = _record(lines_by_user, infos)
         changed += batch_changed
         for sku_id in sku_ids:
-            status = line_status(infos.get(sku_id))
+            cold_rows = CartItem.objects.using(alias).filter(user_id__in=cold, sku_id=sku_id, deleted=False)
+            info = infos.get(sku_id)
+            owner = info.item_id if info is not None else None
+            status = line_status(info, item_id=owner) if owner is not None else LineStatus.UNAVAILABLE
+            changed += cold_rows.filter(item_id=owner).exclude(status=status).update(status=status)
+            # Rows that pair the SKU with another item (or with none) are never sellable.
             changed += (
-                CartItem.objects.using(alias)
-                .filter(user_id__in=cold, sku_id=sku_id, deleted=False)
-                .exclude(status=status)
-                .update(status=status)
+                cold_rows.exclude(item_id=owner)
+                .exclude(status=LineStatus.UNAVAILABLE)
+                .update(status=LineStatus.UNAVAILABLE)
             )
     return changed

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import sharing
@@ -61,10 +62,18 @@ def cart_add(request):
     except ApiError as exc:
         messages.error(request, exc.detail)
         return _done(request, status=exc.status, next_url=next_url)
+    title = change.info.title if change.info else "The item"
+    cart_link = reverse("cart:detail")
     if change.capped:
-        messages.warning(request, "Added; that line is now at the most you can order (999).")
+        message = format_html(
+            '{} is in your cart at the most you can order ({}). <a href="{}">View cart</a>',
+            title,
+            settings.CART_MAX_QUANTITY,
+            cart_link,
+        )
+        messages.warning(request, message)
     else:
-        messages.success(request, "Added to your cart.")
+        messages.success(request, format_html('Added {} to your cart. <a href="{}">View cart</a>', title, cart_link))
     return _done(request, next_url=next_url)
 
 

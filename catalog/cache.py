@@ -169,37 +169,58 @@ def _store(pipe, sku_ids: Iterable[int], infos: dict[int, SkuInfo]) -> None:
             pipe.set(stock_key(sku_id), info.stock, ex=settings.STOCK_HINT_TTL_SECONDS)
 
 
+def _held(sku_ids: list[int]) -> tuple[dict[int, SkuInfo | None], list[int]]:
+    """What the two cache layers hold of these SKUs, and the ids neither holds.
+
+    ``None`` in the result means "known not to exist". No I/O when this process holds
+    them all; otherwise one Redis round trip. Never MySQL.
+    """
+    _listen_for_changes()
+    found = local_cache.get_many(sku_ids)
+    missing = [s for s in sku_ids if s not in found]
+    SKU_CACHE.labels("local").inc(len(found))
+    if not missing:
+        return found, []
+    values = mget(get_redis(), [sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
+    infos, stocks = values[: len(missing)], values[len(missing) :]
+    fetched: dict[int, SkuInfo | None] = {}
+    for sku_id, raw, stock in zip(missing, infos, stocks, strict=True):
+        if raw == _UNKNOWN:
+            fetched[sku_id] = None
+        elif raw is not None:
+            info = SkuInfo.from_json(raw)
+            fetched[sku_id] = info if stock is None else replace(info, stock=int(stock))
+    SKU_CACHE.labels("redis").inc(len(fetched))
+    local_cache.put_many(fetched, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
+    found.update(fetched)
+    return found, [s for s in missing if s not in fetched]
+
+
+def sku_info_held(sku_ids: Iterable[int]) -> dict[int, SkuInfo | None]:
+    """What this process or Redis already holds of each SKU, for the request paths that
+    must never query MySQL (adding a line).
+
+    A SKU known not to exist maps to None; one neither layer holds is absent. Warm: no
+    I/O; otherwise one Redis round trip.
+    """
+    found, _ = _held(list(dict.fromkeys(sku_ids)))
+    return found
+
+
 def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     """Return what is known of each SKU; unknown SKUs are absent.
 
     Warm: no I/O. Otherwise one Redis round trip, plus three queries for SKUs Redis
     does not have either (never one per line).
     """
-    _listen_for_changes()
-    wanted = list(dict.fromkeys(sku_ids))
-    found = local_cache.get_many(wanted)
-    missing = [s for s in wanted if s not in found]
-    SKU_CACHE.labels("local").inc(len(found))
-    if missing:
-        client = get_redis()
-        values = mget(client, [sku_info_key(s) for s in missing] + [stock_key(s) for s in missing])
-        infos, stocks = values[: len(missing)], values[len(missing) :]
-        fetched: dict[int, SkuInfo | None] = {}
-        for sku_id, raw, stock in zip(missing, infos, stocks, strict=True):
-            if raw == _UNKNOWN:
-                fetched[sku_id] = None
-            elif raw is not None:
-                info = SkuInfo.from_json(raw)
-                fetched[sku_id] = info if stock is None else replace(info, stock=int(stock))
-        from_db_wanted = [s for s in missing if s not in fetched]
-        SKU_CACHE.labels("redis").inc(len(fetched))
-        if from_db_wanted:
-            SKU_CACHE.labels("database").inc(len(from_db_wanted))
-            from_db = _from_database(from_db_wanted)
-            pipe = client.pipeline(transaction=False)
-            _store(pipe, from_db_wanted, from_db)
-            pipe.execute()
-            fetched.update({s: from_db.get(s) for s in from_db_wanted})
+    found, from_db_wanted = _held(list(dict.fromkeys(sku_ids)))
+    if from_db_wanted:
+        SKU_CACHE.labels("database").inc(len(from_db_wanted))
+        from_db = _from_database(from_db_wanted)
+        pipe = get_redis().pipeline(transaction=False)
+        _store(pipe, from_db_wanted, from_db)
+        pipe.execute()
+        fetched = {s: from_db.get(s) for s in from_db_wanted}
         local_cache.put_many(fetched, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
         found.update(fetched)
     return {sku_id: info for sku_id, info in found.items() if info is not None}

@@ -15,11 +15,39 @@ class ProductSku:
     price: Money | None
     stock: int | None
 
+    @property
+    def for_sale(self) -> bool:
+        """Sold and priced: shown with its price."""
+        return self.sku.sellable and self.price is not None
+
+    @property
+    def in_stock(self) -> bool:
+        """Not known to be sold out (no stock record means not tracked)."""
+        return self.stock is None or self.stock > 0
+
+    @property
+    def orderable(self) -> bool:
+        """What an "Add to cart" button may offer."""
+        return self.for_sale and self.in_stock
+
 
 @dataclass(frozen=True, slots=True)
 class Product:
     item: Item
     skus: list[ProductSku]
+
+    @property
+    def skus_for_sale(self) -> list[ProductSku]:
+        return [s for s in self.skus if s.for_sale]
+
+    @property
+    def orderable(self) -> bool:
+        return any(s.orderable for s in self.skus)
+
+    @property
+    def first_orderable_sku_id(self) -> int | None:
+        """The variant a product page preselects."""
+        return next((s.sku.sku_id for s in self.skus if s.orderable), None)
 
 
 def products_queryset() -> QuerySet[Item]:

@@ -85,9 +85,32 @@ class Unavailable(CheckoutRefused):
     detail = "Some items are no longer sold."
 
 
+class NothingToBuy(Unavailable):
+    """A checkout whose selection holds nothing that can be bought; ``ids`` names the
+    selected lines that cannot (none when nothing is selected)."""
+
+    detail = "Nothing selected can be bought: every selected item is unavailable or out of stock."
+
+
 class PriceChanged(CheckoutRefused):
     code = "price_changed"
     detail = "Prices changed since you saw the total; review your cart before paying."
+
+
+class NotForSale(ApiError):
+    """A product page's add of a SKU that is not sold (or not of that item)."""
+
+    status = 409
+    code = "unavailable"
+    detail = "This item is no longer available, so it was not added to your cart."
+
+
+class OutOfStock(ApiError):
+    """A product page's add of a SKU that is sold out."""
+
+    status = 409
+    code = "sold_out"
+    detail = "This item is out of stock, so it was not added to your cart."
 
 
 class TooLarge(ApiError):

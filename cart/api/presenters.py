@@ -9,6 +9,7 @@ from cart.checkout import PlacedOrder
 from cart.lines import CartLine, line_id
 from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
 from cart.services import LineChange
+from cart.status import info_of_line
 from cart.store import RawCart
 from catalog.cache import sku_info_many
 from core.api.dates import iso_utc, iso_utc_ms
@@ -79,15 +80,22 @@ def cart_body(*, user_id: int, raw: RawCart) -> bytes:
 
 def changed_line_json(line: CartLine) -> dict:
     """One line after a change, dressed like the lines of ``GET /cart``."""
-    info = sku_info_many([line.sku_id]).get(line.sku_id)
+    info = info_of_line(sku_info_many([line.sku_id]).get(line.sku_id), item_id=line.item_id)
     return line_json(LineView(line=line, info=info))
 
 
 def line_change_json(change: LineChange) -> dict:
-    """The reply to a single-line change: the line with the new cart version, or that it went."""
+    """The reply to a single-line change: the line with the new cart version, or that it went.
+
+    An add already looked its SKU up in the caches; its reply uses that and never looks
+    further (the database is off an add's path)."""
     if change.removed:
         return {"removed": True, "cart_version": change.cart_version}
-    body = {**changed_line_json(change.line), "cart_version": change.cart_version}
+    if change.info_held:
+        line = line_json(LineView(line=change.line, info=change.info))
+    else:
+        line = changed_line_json(change.line)
+    body = {**line, "cart_version": change.cart_version}
     if change.capped:
         body["capped"] = True
     return body

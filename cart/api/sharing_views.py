@@ -56,7 +56,10 @@ SharedCartOut = inline_serializer(
             {
                 "lines": serializers.IntegerField(),
                 "quantity": serializers.IntegerField(),
-                "subtotal": serializers.CharField(),
+                "checked_lines": serializers.IntegerField(),
+                "checked_quantity": serializers.IntegerField(),
+                "checked_subtotal": serializers.CharField(),
+                "subtotal": serializers.CharField(help_text="The same as checked_subtotal"),
                 "currency": serializers.CharField(),
             },
         ),
@@ -94,7 +97,15 @@ def snapshot_json(snapshot: sharing.Snapshot) -> dict:
         ],
         "created_at": iso_utc(snapshot.created_at),
         "expires_at": iso_utc(snapshot.expires_at),
-        "summary": {"lines": s.lines, "quantity": s.quantity, "subtotal": str(s.subtotal), "currency": s.currency},
+        "summary": {
+            "lines": s.lines,
+            "quantity": s.quantity,
+            "checked_lines": s.checked_lines,
+            "checked_quantity": s.checked_quantity,
+            "checked_subtotal": str(s.checked_subtotal),
+            "subtotal": str(s.subtotal),
+            "currency": s.currency,
+        },
     }
 
 

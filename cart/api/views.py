@@ -156,15 +156,19 @@ class CheckoutView(APIView):
     @extend_schema(
         request=CheckoutIn,
         responses={201: schemas.OrderOut},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
         summary="Buy the checked lines (or the listed ones) at real-time prices and stock",
     )
     def post(self, request):
         data = _parse(CheckoutIn, request)
+        version = expected_version(request)
 
         def place():
             placed = checkout_place_order(
-                user_id=request.user.pk, ids=data.get("ids"), expected_total=data.get("expected_total")
+                user_id=request.user.pk,
+                ids=data.get("ids"),
+                expected_total=data.get("expected_total"),
+                expected_version=version,
             )
             return status.HTTP_201_CREATED, order_json(placed)
 

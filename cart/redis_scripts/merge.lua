@@ -1,7 +1,8 @@
 -- Merge lines (a guest cart, a shared snapshot) into the cart, atomically.
 -- Existing lines take the larger quantity ("max") or the capped sum ("sum"); new lines
 -- are added in the given order while there is room, the rest are skipped.
--- ARGV[4] policy, ARGV[5] JSON list of {f = field, q = quantity, c = 0/1 or absent},
+-- ARGV[4] policy, ARGV[5] JSON list of {f = field, q = quantity, c = 0/1 or absent,
+-- s = the status a new line is born with, p/cu = its price at add or absent},
 -- ARGV[6] max lines, ARGV[7] max quantity.
 -- Replies with the status JSON followed by the whole cart.
 local policy, entries = ARGV[4], cjson.decode(ARGV[5])
@@ -30,7 +31,8 @@ for _, entry in ipairs(entries) do
     if entry.c ~= nil then
       checked = entry.c
     end
-    line = {q = math.min(entry.q, max_quantity), c = checked, s = 'unknown', a = now}
+    line = {q = math.min(entry.q, max_quantity), c = checked, s = entry.s or 'unknown', a = now, p = entry.p,
+            cu = entry.cu}
     -- Written now so a repeated id later in the list sees it.
     redis.call('HSET', cart_key, entry.f, cjson.encode(line))
     count = count + 1

@@ -66,20 +66,14 @@ def attributes(values: dict | None) -> str:
 
 
 @register.filter
-def counted_quantity(cart) -> int:
-    """Units in the subtotal: the selected lines that are available."""
-    return sum(v.line.quantity for v in cart.items if v.counts_in_subtotal)
-
-
-@register.filter
 def line_currency(view) -> str:
     return (view.info.currency if view.info else "") or view.line.currency or settings.DEFAULT_CURRENCY
 
 
 @register.filter
 def buyable_skus(product) -> list:
-    """The SKUs of a product page or card that can go in a cart: sold and priced."""
-    return [s for s in product.skus if s.sku.sellable and s.price is not None]
+    """The SKUs of a product page or card that are sold and priced (in stock or not)."""
+    return product.skus_for_sale
 
 
 @register.filter

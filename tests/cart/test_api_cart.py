@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 
 from cart.keys import cart_key
-from catalog.cache import local_cache, sku_info_refresh
+from catalog.cache import local_cache, sku_info_many, sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all
 from tests.factories import SkuFactory
@@ -219,11 +219,14 @@ def test_cart_lists_lines_newest_first_dressed_from_the_catalog(api):
     assert unknown["sku_attributes"] == {}
     assert cart["summary"]["lines"] == 3
     assert cart["summary"]["quantity"] == 6
-    assert cart["summary"]["checked_lines"] == 3
-    assert cart["summary"]["checked_quantity"] == 6
+    # No cache held these SKUs at the add: every line waits for its check, and the
+    # checked figures count only lines that are available (what checkout would buy).
+    assert [line["status"] for line in cart["items"]] == ["unknown"] * 3
+    assert cart["summary"]["checked_lines"] == 0
+    assert cart["summary"]["checked_quantity"] == 0
 
 
-def test_new_lines_are_unknown_so_they_do_not_count_in_checked_subtotal(api):
+def test_lines_no_cache_knew_at_the_add_are_unknown_and_not_counted(api):
     sku = SkuFactory(price__amount=Decimal("19.99"))
 
     add_ok(api, sku.item_id, sku.sku_id, quantity=2)
@@ -231,7 +234,8 @@ def test_new_lines_are_unknown_so_they_do_not_count_in_checked_subtotal(api):
     cart = get_cart(api)
     line = cart["items"][0]
     assert (line["status"], line["checked"], line["unit_price"]) == ("unknown", True, "19.99")
-    assert cart["summary"]["checked_quantity"] == 2
+    assert cart["summary"]["checked_lines"] == 0
+    assert cart["summary"]["checked_quantity"] == 0
     assert cart["summary"]["checked_subtotal"] == "0.00"
     assert cart["summary"]["currency"] == "USD"
 
@@ -348,16 +352,19 @@ def test_patch_delta_past_999_clamps_to_999(api):
 
 
 def test_patch_checked_false_unchecks_the_line(api):
-    add_ok(api, 1001, 2001, quantity=2)
-    add_ok(api, 1002, 2002, quantity=3)
+    first, second = SkuFactory(), SkuFactory()
+    sku_info_many([first.sku_id, second.sku_id])  # held: the lines are born available
+    first_id, second_id = f"{first.item_id}:{first.sku_id}", f"{second.item_id}:{second.sku_id}"
+    add_ok(api, first.item_id, first.sku_id, quantity=2)
+    add_ok(api, second.item_id, second.sku_id, quantity=3)
 
-    response = api.send("patch", item_path("1001:2001"), {"checked": False})
+    response = api.send("patch", item_path(first_id), {"checked": False})
 
     assert response.status_code == 200
     assert response.json()["checked"] is False
     cart = get_cart(api)
-    assert lines_by_id(cart)["1001:2001"]["checked"] is False
-    assert lines_by_id(cart)["1002:2002"]["checked"] is True
+    assert lines_by_id(cart)[first_id]["checked"] is False
+    assert lines_by_id(cart)[second_id]["checked"] is True
     assert (cart["summary"]["checked_lines"], cart["summary"]["checked_quantity"]) == (1, 3)
     assert (cart["summary"]["lines"], cart["summary"]["quantity"]) == (2, 5)
 

@@ -126,10 +126,11 @@ class TestCheckout:
         response = api.send("POST", CHECKOUT, body)
         assert response.status_code == 400 and field in response.json()["fields"]
 
-    def test_nothing_checked_is_a_400_and_unknown_ids_a_404(self, api):
+    def test_nothing_checked_is_a_409_and_unknown_ids_a_404(self, api):
         line_id = _add(api, SkuFactory())
         api.send("PATCH", f"/api/v1/cart/items/{line_id}", {"checked": False})
-        assert api.send("POST", CHECKOUT, {}).json()["fields"]["ids"]
+        refused = api.send("POST", CHECKOUT, {})
+        assert (refused.status_code, refused.json()["code"], refused.json()["ids"]) == (409, "unavailable", [])
         response = api.send("POST", CHECKOUT, {"ids": ["1:1"]})
         assert (response.status_code, response.json()["code"]) == (404, "line_not_found")
 
@@ -211,5 +212,5 @@ def test_one_shoppers_overlapping_checkouts_buy_the_cart_once():
 
     # The first buys the two; the others wait for it, then find nothing left to buy.
     assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
-    assert all("Nothing to check out" in r.json()["fields"]["ids"][0] for r in responses if r.status_code == 400)
+    assert all("Your cart is empty" in r.json()["fields"]["ids"][0] for r in responses if r.status_code == 400)
     assert _stock(sku) == 8 and Order.objects.count() == 1

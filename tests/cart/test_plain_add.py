@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from cart.api import views
+from catalog.cache import sku_info_many
 from ops.ratelimit import Limit, limit_set
 from tests.api_client import ApiClient
 from tests.conftest import db_all
@@ -63,11 +64,15 @@ def test_a_plain_add_is_served_without_the_drf_view(drf_calls):
     assert drf_calls == []
 
 
-def test_a_new_line_answers_the_same_on_both_paths(settings):
+@pytest.mark.parametrize("held", [True, False], ids=["SKU data held", "no cache holds the SKU"])
+def test_a_new_line_answers_the_same_on_both_paths(settings, held):
     sku = SkuFactory()
+    if held:
+        sku_info_many([sku.sku_id])
     plain, drf = _both_paths(settings, lambda api: _add(api, sku, 3))
     assert plain == drf
-    assert plain[0] == 200 and plain[1]["quantity"] == 3 and plain[1]["title"] == sku.item.title
+    assert plain[0] == 200 and plain[1]["quantity"] == 3
+    assert (plain[1]["title"], plain[1]["status"]) == ((sku.item.title, "available") if held else (None, "unknown"))
     assert plain[2]["Allow"] == "POST, OPTIONS" and plain[2]["Content-Type"] == "application/json"
 
 

@@ -151,7 +151,15 @@ def test_anyone_reads_the_snapshot_without_logging_in(api, client, skus):
         "unit_price": "19.99",
         "currency": "USD",
     }
-    assert body["summary"] == {"lines": 3, "quantity": 6, "subtotal": "0.00", "currency": "USD"}
+    assert body["summary"] == {
+        "lines": 3,
+        "quantity": 6,
+        "checked_lines": 0,  # every line still "unknown": none counts
+        "checked_quantity": 0,
+        "checked_subtotal": "0.00",
+        "subtotal": "0.00",
+        "currency": "USD",
+    }
     assert body["created_at"].endswith("Z") and body["expires_at"].endswith("Z")
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from cart.guest import COOKIE_NAME, GuestCart
 from cart.services import cart_set_line_status
 from catalog.cache import sku_info_refresh
-from catalog.models import Sku
+from catalog.models import Sku, Stock
 from tests.factories import ItemFactory, PriceFactory, SkuFactory, StockFactory
 
 
@@ -26,6 +26,12 @@ def mark_checked(user_id: int, sku: Sku, status: str = "available", price_at_add
         price_at_add=None if price_at_add is None else Decimal(price_at_add),
         currency="USD" if price_at_add else "",
     )
+
+
+def sell_out(sku: Sku) -> None:
+    """Stock of a SKU down to zero, as the stock sync would announce it."""
+    Stock.objects.filter(sku=sku).update(quantity=0)
+    sku_info_refresh([sku.sku_id])
 
 
 def deactivate(sku: Sku) -> None:

@@ -47,11 +47,14 @@ def checkout_form(client) -> dict:
     page = client.get("/cart/").content.decode()
     form = re.search(r'<form method="post" action="/cart/checkout".*?</form>', page, re.S)
     assert form, "no checkout form on the cart page"
-    hidden = re.findall(r'<input type="hidden" name="(expected_total|ids|submission)" value="([^"]*)">', form.group(0))
+    hidden = re.findall(
+        r'<input type="hidden" name="(expected_total|ids|submission|version)" value="([^"]*)">', form.group(0)
+    )
     return {
         "expected_total": next(value for name, value in hidden if name == "expected_total"),
         "ids": [value for name, value in hidden if name == "ids"],
         "submission": next(value for name, value in hidden if name == "submission"),
+        "version": next(value for name, value in hidden if name == "version"),
     }
 
 
@@ -183,7 +186,7 @@ def test_nothing_selected_is_a_message(logged_in, user, shoe):
 
     response = logged_in.post("/cart/checkout", form, follow=True)
 
-    assert "Nothing to check out: select at least one line." in text(response)
+    assert "Nothing is selected: select at least one item to check out." in text(response)
     assert not Order.objects.exists() and stock(shoe) == 50
 
 

@@ -12,7 +12,7 @@ from cart.services import cart_add_line
 from catalog.cache import sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all
-from tests.web.helpers import deactivate, guest_cookie, line_path, make_sku, mark_checked
+from tests.web.helpers import deactivate, guest_cookie, line_path, make_sku, mark_checked, sell_out
 
 pytestmark = db_all
 
@@ -122,8 +122,9 @@ def test_an_unavailable_guest_line_is_grayed_out_and_not_counted(client, shoe, t
 
 
 def test_an_out_of_stock_guest_line_says_so(client):
-    sold_out = make_sku("Sold out", stock=0)
+    sold_out = make_sku("Sold out")
     add(client, sold_out)
+    sell_out(sold_out)
     page = text(client.get("/cart/"))
     assert "Out of stock" in page and 'id="subtotal">$0.00<' in page
 
@@ -241,9 +242,10 @@ def test_a_logged_in_shopper_uses_the_account_cart(logged_in, user, shoe, towel)
 
 def test_the_account_cart_page_shows_statuses_and_price_changes(logged_in, user, shoe, towel):
     gone = make_sku("Discontinued lamp", "40.00")
-    sold_out = make_sku("Popular mug", "9.00", stock=0)
-    for sku in (shoe, towel, gone, sold_out):
-        add(logged_in, sku)
+    sold_out = make_sku("Popular mug", "9.00")
+    for sku in (shoe, towel, gone, sold_out):  # API adds of SKUs no cache holds: checked later
+        cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
+    sell_out(sold_out)
     mark_checked(user.pk, shoe, price_at_add="21.99")  # it cost more when added
     mark_checked(user.pk, towel, price_at_add="25.99")
     mark_checked(user.pk, gone)
@@ -256,8 +258,9 @@ def test_the_account_cart_page_shows_statuses_and_price_changes(logged_in, user,
     assert 'id="subtotal">$48.98<' in page
 
 
-def test_lines_not_checked_yet_say_so_and_are_not_counted(logged_in, shoe):
-    add(logged_in, shoe)
+def test_lines_not_checked_yet_say_so_and_are_not_counted(logged_in, user, shoe):
+    # An API add of a SKU no cache holds yet (a page add would have filled the cache).
+    cart_add_line(user_id=user.pk, item_id=shoe.item_id, sku_id=shoe.sku_id)
     page = text(logged_in.get("/cart/"))
     assert "Checking availability" in page and 'id="subtotal">$0.00<' in page
 
