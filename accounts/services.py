@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from knox.models import AuthToken
 
 from accounts.authentication import revoke_cached_token
-from core.errors import InvalidInput
+from accounts.login_limits import login_failed, login_wait
+from core.errors import InvalidInput, TooManyAttempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +44,26 @@ def user_register(*, username: str, password: str) -> IssuedToken:
     return _issue(user)
 
 
-def token_issue(*, username: str, password: str) -> IssuedToken:
-    """Log in with a password and return a new token for this device."""
-    user = authenticate(username=username, password=password)
+def user_authenticate(*, request, username: str, password: str):
+    """Check a password under the login limits (``accounts.login_limits``); every login
+    path calls this. Returns the user, or None for a wrong username or password.
+
+    Raises ``TooManyAttempts`` without checking the password when this username or this
+    client address has failed too often lately.
+    """
+    wait = login_wait(request, username)
+    if wait:
+        raise TooManyAttempts(retry_after=wait)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failed(request, username)
+    return user
+
+
+def token_issue(*, request, username: str, password: str) -> IssuedToken:
+    """Log in with a password and return a new token for this device. Raises
+    ``InvalidInput`` for wrong credentials, ``TooManyAttempts`` (see ``user_authenticate``)."""
+    user = user_authenticate(request=request, username=username, password=password)
     if user is None:
         raise InvalidInput({"non_field_errors": ["Wrong username or password."]})
     return _issue(user)

@@ -10,6 +10,14 @@ class CartAdminSite(admin.AdminSite):
     site_header = "Cart service administration"
     index_template = "admin/cart_index.html"
 
+    @property
+    def login_form(self):
+        """The login form with the login limits; imported late, since this module is
+        loaded before the apps are."""
+        from accounts.forms import AdminLoginForm
+
+        return AdminLoginForm
+
     def get_urls(self):
         from cart.admin_views import cart_lookup
 

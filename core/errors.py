@@ -12,6 +12,8 @@ class ApiError(Exception):
     # Set on answers that applied nothing and that a retry may change (a failed
     # precondition, a wait that ran out): a repeat must run again, not replay them.
     retry_may_differ = False
+    # Seconds a client should wait before trying again: sent as Retry-After when set.
+    retry_after: int | None = None
 
     def __init__(self, detail: str | None = None, **extra):
         self.detail = detail or self.detail
@@ -146,6 +148,19 @@ class SystemBusy(ApiError):
     def __init__(self, retry_after: int = 1):
         self.retry_after = retry_after
         super().__init__()
+
+
+class TooManyAttempts(ApiError):
+    """Too many failed logins for one username or from one client address."""
+
+    status = 429
+    code = "too_many_attempts"
+    retry_may_differ = True
+
+    def __init__(self, retry_after: int):
+        self.retry_after = max(1, retry_after)
+        seconds = f"{self.retry_after} second{'s' if self.retry_after != 1 else ''}"
+        super().__init__(f"Too many failed login attempts; try again in {seconds}.")
 
 
 class Degraded(ApiError):

@@ -13,6 +13,9 @@ PERSIST_LAG = Histogram(
 DEAD_LETTERS = Counter("cart_dead_letters_total", "Persistence messages that exhausted their retries.")
 RECONCILE_FIXES = Counter("cart_reconcile_lines_fixed_total", "Lines reconciliation repaired in MySQL.")
 RATE_LIMIT_DECISIONS = Counter("rate_limit_decisions_total", "Rate limiter decisions.", ["endpoint_class", "result"])
+LOGIN_LIMIT_DECISIONS = Counter(
+    "login_limit_decisions_total", "Login limit checks: allowed, refused, or failed open (Redis down).", ["result"]
+)
 LOAD_SHEDDING = Gauge("load_shedding", "1 while the load monitor has non-core features switched off.")
 REQUEST_LATENCY = Histogram(
     "http_request_duration_seconds",

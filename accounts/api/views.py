@@ -54,7 +54,7 @@ class TokenView(APIView):
     def post(self, request):
         data = CredentialsIn(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(_render(token_issue(**data.validated_data)))
+        return Response(_render(token_issue(request=request, **data.validated_data)))
 
 
 class LogoutView(APIView):

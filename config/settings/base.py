@@ -191,6 +191,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    # Client addresses (rate limits, login limits) come from X-Forwarded-For only as far
+    # as this many proxies of ours wrote it; with none, from the connection.
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 30)),
@@ -242,6 +245,16 @@ RATE_LIMITS = {
 # Scales every rate and burst above (a bigger deployment, or a load test of few users).
 _scale = float(os.environ.get("RATE_LIMIT_SCALE", "1"))
 RATE_LIMITS = {name: {k: v * _scale for k, v in limits.items()} for name, limits in RATE_LIMITS.items()}
+
+# Failed logins allowed per username and per client address (accounts/login_limits.py):
+# a bucket of `burst` failures refilling at `rate` per second. A guesser gets one try a
+# minute per username once the ten are spent; an address (many shoppers behind one NAT)
+# gets more. The owner of a targeted account waits at most a minute.
+LOGIN_LIMITS_ENABLED = env_bool("LOGIN_LIMITS_ENABLED", True)
+LOGIN_LIMITS = {
+    "username": {"rate": 1 / 60, "burst": 10},
+    "address": {"rate": 1 / 5, "burst": 50},
+}
 
 # Hot carts: a cart read about this often (a score decaying with a 10 s half-life; 20 is
 # roughly two reads a second) is served from process memory for up to the TTL, dropped

@@ -49,7 +49,7 @@ def api_exception_handler(exc, context):
     """Render every error under /api/ as ``{"code", "detail", ...}``."""
     if isinstance(exc, ApiError):
         response = Response(exc.as_body(), status=exc.status)
-        if isinstance(exc, SystemBusy):
+        if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
         return response
     if isinstance(exc, Http404):
