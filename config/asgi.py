@@ -11,7 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 _django = get_asgi_application()
 
 # Only after Django is set up.
-from django.conf import settings  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -42,9 +41,3 @@ async def application(scope, receive, send):
     else:
         await _django(scope, receive, send)
 
-
-if settings.DEBUG:
-    # What runserver does for WSGI: serve static files, in development only.
-    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
-    application = ASGIStaticFilesHandler(application)

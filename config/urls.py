@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.api.views import api_not_found
 from ops import metrics_views
@@ -19,7 +19,8 @@ urlpatterns = [
     path("metrics", metrics_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *([path("api/bench/", include("ops.bench_urls"))] if settings.BENCHMARK_ENDPOINTS else []),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),

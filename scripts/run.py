@@ -70,6 +70,9 @@ def main() -> int:
     processes: list[tuple[str, subprocess.Popen]] = []
     try:
         manage("migrate_all", "--verbosity", "0")
+        # The app serves its own static files (WhiteNoise); with DJANGO_DEBUG=0 it needs
+        # them collected, compressed and hashed, as the image build does.
+        manage("collectstatic", "--noinput", "--verbosity", "0")
         manage("loadcatalog", str(DEMO_CATALOG))
         manage("ensure_demo_user")
         celery = [PYTHON, "-m", "celery", "-A", "config"]

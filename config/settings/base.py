@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
     "django_celery_beat",
     "core",
     "ops",
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "core.middleware.BodySizeLimitMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,8 +89,14 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files are served by the app itself (WhiteNoise): compressed, under hashed names
+# with far-future caching, collected by `collectstatic` at image build and by `make run`.
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Request bodies over this are refused (API.md: 413 `too_large` over 64 KiB).
@@ -204,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Cart service API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads nothing from another host: Swagger UI's files are static files here.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The live-update stream is an async Django view the generator cannot see: documented by hand.
     "APPEND_PATHS": {
         "/api/v1/cart/events": {

@@ -4,9 +4,16 @@ import os
 import uuid
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES
+from config.settings.base import CACHES, STORAGES
 
 DEBUG = False
+# Tests do not collect static files: the plain storage needs no manifest. A server under
+# production settings gets them collected (tests/processes.py, PRODUCTION_ENV).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# WhiteNoise serves the source folders' files instead, and wants its (empty) root to exist.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = VAR_DIR / "test-static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Every run writes under its own prefix, so tests never see a developer's carts and

@@ -1,0 +1,53 @@
+"""The shop in Chromium against gunicorn under production settings (DEBUG off, CSRF
+enforced, static files served by the app itself): styled pages, a working script, an
+add to cart, and Swagger UI with nothing fetched from another host."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, pages_at
+from tests.web.helpers import make_sku
+
+pytestmark = BROWSER_TESTS
+
+
+@pytest.fixture
+def open_page(browser, production_server):
+    """Pages of the production server, in fresh browser contexts."""
+    yield from pages_at(browser, production_server)
+
+
+def test_styled_pages_and_a_working_cart_under_production_settings(open_page):
+    make_sku("Trail Shoe", "19.99")
+    failed = []
+    for viewport in (DESKTOP, PHONE):
+        page = open_page("/products/", viewport=viewport)
+        page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.reload()
+
+        button = page.get_by_role("button", name="Add Trail Shoe to cart")
+        # The stylesheet applied: a button is the shop's accent colour, not the browser's grey.
+        background = button.evaluate("b => getComputedStyle(b).backgroundColor")
+        assert background not in ("rgba(0, 0, 0, 0)", "rgb(239, 239, 239)")
+        button.click()
+        expect(page.locator(".message-success")).to_have_text("Added Trail Shoe to your cart. View cart")
+        page.get_by_role("link", name="View cart").click()
+        page.wait_for_url(re.compile(r"/cart/$"))
+        # The page's script ran: it hides the no-script "Update" buttons.
+        expect(page.locator("li.cart-line", has_text="Trail Shoe")).to_have_count(1)
+        expect(page.locator("li.cart-line .js-hide").first).to_be_hidden()
+    assert failed == []
+
+
+def test_swagger_ui_renders_from_the_apps_own_files(open_page, production_server):
+    elsewhere = []
+    page = open_page("about:blank")
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(production_server) else None)
+    page.goto(f"{production_server}/api/docs/")
+
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=15_000)
+    assert page.locator(".swagger-ui .opblock").count() > 10
+    assert elsewhere == []
