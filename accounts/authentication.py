@@ -2,9 +2,11 @@
 
 Tokens are knox tokens: per device, expiring, stored hashed. A verified token is cached
 in Redis (digest, user id, expiry) for a few minutes, so an authenticated API request
-costs one cache lookup. Logout replaces the entry with a revocation marker, and a
-request that verified the token in the database only ever *adds* its entry, so a
-logout that lands between its read and its write still wins.
+costs one cache lookup; when Redis does not answer, tokens are verified in the database
+(the cache's errors are misses: ``DJANGO_REDIS_IGNORE_EXCEPTIONS``). Logout replaces the
+entry with a revocation marker, and a request that verified the token in the database
+only ever *adds* its entry, so a logout that lands between its read and its write still
+wins.
 """
 
 from hmac import compare_digest
@@ -19,7 +21,9 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
+from core.errors import ServiceUnavailable
 from ops import ratelimit
+from ops.redis_client import UNREACHABLE
 
 # A token revoked some other way than logout (an account deactivated in admin) is
 # refused at most this long after the change.
@@ -31,8 +35,14 @@ def token_cache_key(token_key: str) -> str:
 
 
 def revoke_cached_token(token: AuthToken) -> None:
-    """Refuse this token in every process from now on, whatever the cache held."""
-    cache.set(token_cache_key(token.token_key), {"revoked": token.digest}, CACHE_SECONDS)
+    """Refuse this token in every process from now on, whatever the cache held.
+
+    Raises ``ServiceUnavailable`` when the cache does not answer: a logout that could not
+    replace a cached entry would leave the token working for minutes, so the client is
+    told to try again instead.
+    """
+    if not cache.set(token_cache_key(token.token_key), {"revoked": token.digest}, CACHE_SECONDS):
+        raise ServiceUnavailable()
 
 
 class _TokenUsers:
@@ -92,7 +102,10 @@ class CachedTokenAuthentication(TokenAuthentication):
         ):
             return cache.get(token_cache_key(token_key))
         identity = f"u{user_id}"
-        wait_ms, raw = ratelimit.take_reading(endpoint_class, identity, cache.make_key(token_cache_key(token_key)))
+        try:
+            wait_ms, raw = ratelimit.take_reading(endpoint_class, identity, cache.make_key(token_cache_key(token_key)))
+        except UNREACHABLE:
+            return None  # the database verifies the token; the throttle decides (open) on its own
         request.rate_limit_taken = (endpoint_class, identity, wait_ms)
         return None if raw is None else cache.client.decode(raw)
 

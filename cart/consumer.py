@@ -27,7 +27,11 @@ def consume(stop: threading.Event, consumer: str) -> None:
     from cart.persistence import persistence_drain
     from cart.streams import StreamPoller
     from cart.validity import line_checks_drain
+    from ops.redis_client import get_background_redis
 
+    # Its blocking reads wait up to BLOCK_MS on purpose: the background client's timeouts
+    # allow that, where the request path's would call it a hung server.
+    client = get_background_redis()
     linger = settings.CART_PERSIST_LINGER_MS / 1000
     # One stream per kind on a single server (blocking reads); one per slot on a cluster,
     # polled window by window.
@@ -36,9 +40,11 @@ def consume(stop: threading.Event, consumer: str) -> None:
     polling = len(logs.streams) > 1
     while not stop.is_set():
         try:
-            report = persistence_drain(consumer=consumer, block_ms=BLOCK_MS, stream_keys=logs.next_pass())
+            report = persistence_drain(
+                consumer=consumer, block_ms=BLOCK_MS, stream_keys=logs.next_pass(), client=client
+            )
             logs.saw(report.busy_streams)
-            line_checks_drain(consumer=consumer, stream_keys=checks.next_pass())
+            line_checks_drain(consumer=consumer, stream_keys=checks.next_pass(), client=client)
             if 0 < report.read < BATCH:
                 # A trickle: wait a moment so the next batch carries more changes per
                 # statement (fewer, larger upserts), at the price of this much lag.

@@ -19,6 +19,7 @@ from cart.services import LineChange, MergeResult
 from cart.status import info_of_line, line_status
 from catalog.cache import SkuInfo, sku_info_many
 from core.errors import CartUnavailable, NotForSale, OutOfStock
+from ops.redis_client import UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def header_count(request) -> int | None:
     """
     try:
         return shopper_cart(request).count()
-    except CartUnavailable:
+    except (CartUnavailable, *UNREACHABLE):
         logger.warning("cart count unavailable for the header")
         return None
 

@@ -25,7 +25,7 @@ from django.conf import settings
 
 from catalog.models import Sku
 from ops.metrics import SKU_CACHE
-from ops.redis_client import get_redis, mget
+from ops.redis_client import UNREACHABLE, get_redis, mget
 from pricing.selectors import price_effective_many
 
 logger = logging.getLogger(__name__)
@@ -111,7 +111,12 @@ class _LocalCache:
 
 local_cache = _LocalCache(max_entries=100_000)
 _listener_lock = threading.Lock()
-_listener = None
+_listener: threading.Thread | None = None
+# Set while the listener is subscribed. Only then may this process keep SKU data: a copy
+# taken while no one listens could miss the announcement of its change.
+_listening = threading.Event()
+# How long the listener waits before subscribing again after Redis failed it.
+LISTENER_RETRY_SECONDS = 1.0
 
 
 def _on_change(message) -> None:
@@ -120,25 +125,47 @@ def _on_change(message) -> None:
 
 
 def _listen_for_changes() -> None:
-    """Start (once per process) the thread that drops local copies of changed SKUs."""
+    """Start (once per process) the thread that drops local copies of changed SKUs. It
+    subscribes in its own thread: a request never waits on the subscription, not even
+    when Redis hangs."""
     global _listener
     if _listener is not None:
         return
     with _listener_lock:
         if _listener is None:
-            pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+            _listener = threading.Thread(target=_listen, name="sku-changes", daemon=True)
+            _listener.start()
+            # A moment for the subscription, once per process, so that the first
+            # lookups already keep what they read.
+            _listening.wait(0.2)
+
+
+def _listen() -> None:
+    """Own the pub/sub connection for the life of the process. When Redis fails it, drop
+    everything local (changes may be missed meanwhile), wait and subscribe again."""
+    while True:
+        pubsub = get_redis().pubsub()
+        try:
             pubsub.subscribe(**{changes_channel(): _on_change})
-            _listener = pubsub.run_in_thread(sleep_time=1.0, daemon=True, exception_handler=_listener_failed)
+            confirmation = pubsub.get_message(timeout=LISTENER_RETRY_SECONDS)
+            if not confirmation or confirmation["type"] != "subscribe":
+                raise TimeoutError("no confirmation of the subscription")
+            _listening.set()
+            while True:
+                pubsub.get_message(timeout=1.0)  # calls _on_change for each announcement
+        except Exception as exc:  # noqa: BLE001 - Redis gone or hung: start over
+            if _listening.is_set():
+                logger.warning("catalog change listener stopped: %s", exc)
+            _listening.clear()
+            local_cache.clear()
+        finally:
+            pubsub.close()
+        time.sleep(LISTENER_RETRY_SECONDS)
 
 
-def _listener_failed(exc, pubsub, thread) -> None:
-    # Redis went away: drop everything local (it may miss changes meanwhile) and let the
-    # next read start a new listener.
-    global _listener
-    logger.warning("catalog change listener stopped: %s", exc)
-    local_cache.clear()
-    thread.stop()
-    _listener = None
+def _keep_locally(infos: dict[int, SkuInfo | None]) -> None:
+    if _listening.is_set():
+        local_cache.put_many(infos, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
 
 
 def _from_database(sku_ids: list[int]) -> dict[int, SkuInfo]:
@@ -191,7 +218,7 @@ def _held(sku_ids: list[int]) -> tuple[dict[int, SkuInfo | None], list[int]]:
             info = SkuInfo.from_json(raw)
             fetched[sku_id] = info if stock is None else replace(info, stock=int(stock))
     SKU_CACHE.labels("redis").inc(len(fetched))
-    local_cache.put_many(fetched, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
+    _keep_locally(fetched)
     found.update(fetched)
     return found, [s for s in missing if s not in fetched]
 
@@ -213,15 +240,24 @@ def sku_info_many(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     Warm: no I/O. Otherwise one Redis round trip, plus three queries for SKUs Redis
     does not have either (never one per line).
     """
-    found, from_db_wanted = _held(list(dict.fromkeys(sku_ids)))
+    wanted = list(dict.fromkeys(sku_ids))
+    try:
+        found, from_db_wanted = _held(wanted)
+        cache_answered = True
+    except UNREACHABLE:
+        # Redis is down: the catalog is still readable from MySQL (product pages, a
+        # guest's cart), just without filling the cache.
+        found = local_cache.get_many(wanted)
+        from_db_wanted, cache_answered = [s for s in wanted if s not in found], False
     if from_db_wanted:
         SKU_CACHE.labels("database").inc(len(from_db_wanted))
         from_db = _from_database(from_db_wanted)
-        pipe = get_redis().pipeline(transaction=False)
-        _store(pipe, from_db_wanted, from_db)
-        pipe.execute()
+        if cache_answered:
+            pipe = get_redis().pipeline(transaction=False)
+            _store(pipe, from_db_wanted, from_db)
+            pipe.execute()
         fetched = {s: from_db.get(s) for s in from_db_wanted}
-        local_cache.put_many(fetched, ttl=settings.SKU_INFO_LOCAL_TTL_SECONDS)
+        _keep_locally(fetched)
         found.update(fetched)
     return {sku_id: info for sku_id, info in found.items() if info is not None}
 

@@ -40,4 +40,3 @@ async def application(scope, receive, send):
         await _streams(scope, receive, send)
     else:
         await _django(scope, receive, send)
-

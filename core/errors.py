@@ -4,6 +4,10 @@ Services raise these; one DRF exception handler renders them. Views never build 
 JSON by hand.
 """
 
+import logging
+
+from core.log_sampling import Sampled
+
 
 class ApiError(Exception):
     status = 400
@@ -163,13 +167,59 @@ class TooManyAttempts(ApiError):
         super().__init__(f"Too many failed login attempts; try again in {seconds}.")
 
 
-class Degraded(ApiError):
+class Unavailable503(ApiError):
+    """The 503s: every one tells the client when to try again (API.md, "Errors")."""
+
     status = 503
+
+    def __init__(self, detail: str | None = None, **extra):
+        from django.conf import settings
+
+        self.retry_after = settings.SERVICE_RETRY_AFTER_SECONDS
+        super().__init__(detail, **extra)
+
+
+class Degraded(Unavailable503):
     code = "degraded"
     detail = "This feature is switched off for a while to keep the store fast; please try again later."
 
 
-class CartUnavailable(ApiError):
-    status = 503
+class CartUnavailable(Unavailable503):
     code = "cart_unavailable"
     detail = "Your cart cannot be loaded right now; please try again in a moment."
+
+
+class ServiceUnavailable(Unavailable503):
+    """A service the request needs (cache, database, broker) did not answer in time."""
+
+    code = "service_unavailable"
+    detail = "The store cannot answer this right now; please try again in a moment."
+
+
+def service_unavailable_for(exc: BaseException) -> ServiceUnavailable | None:
+    """The 503 for an exception that means a backing service did not answer (Redis gone
+    or hung, a database or the broker unreachable); None for any other exception, which
+    stays a 500. Counted per service in ``/metrics``."""
+    import redis
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from ops import metrics
+
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        service = "redis"
+    elif isinstance(exc, OperationalError | InterfaceError):
+        service = "database"
+    elif isinstance(exc, BrokerError):
+        service = "broker"
+    else:
+        return None
+    metrics.SERVICE_UNAVAILABLE.labels(service).inc()
+    if (skipped := _outage_log.should_log(service)) is not None:
+        logging.getLogger(__name__).warning(
+            "%s did not answer (503; %d more since the last line): %s: %s", service, skipped, type(exc).__name__, exc
+        )
+    return ServiceUnavailable()
+
+
+_outage_log = Sampled(seconds=1.0)

@@ -3,9 +3,10 @@
 import logging
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 
-from core.errors import TooLarge
+from core.errors import TooLarge, Unavailable503, service_unavailable_for
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,11 @@ class BodySizeLimitMiddleware:
 
 
 class ApiJsonErrorsMiddleware:
-    """Under /api/, never answer with an HTML page or a stack trace.
+    """Under /api/, never answer with an HTML page or a stack trace; anywhere, answer a
+    backing service that did not answer with a 503 and ``Retry-After``.
 
     DRF renders the errors it knows; this catches what escapes it (a bug, a dead
-    dependency) and Django's own 404 for unknown routes.
+    dependency, a page's view) and Django's own 404 for unknown routes.
     """
 
     def __init__(self, get_response):
@@ -53,6 +55,15 @@ class ApiJsonErrorsMiddleware:
         return response
 
     def process_exception(self, request, exception):
+        unavailable = exception if isinstance(exception, Unavailable503) else service_unavailable_for(exception)
+        if unavailable is not None:
+            if request.path.startswith(API_PREFIX):
+                response = JsonResponse(unavailable.as_body(), status=unavailable.status)
+            else:  # a shopper's page: a page that says so, not a stack trace or a bare 500
+                page = render_to_string("503.html", {"detail": unavailable.detail})
+                response = HttpResponse(page, status=unavailable.status)
+            response["Retry-After"] = str(unavailable.retry_after)
+            return response
         if not request.path.startswith(API_PREFIX):
             return None
         logger.exception("unhandled error on %s %s", request.method, request.path)

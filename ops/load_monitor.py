@@ -2,7 +2,9 @@
 strain, and back on when it has recovered, with hysteresis so it does not flap.
 
 Signals, every 10 s (a beat task): the share of requests the rate limiter refused in
-the last window, and Redis's round-trip time. Two strained readings in a row switch the
+the last window because the *global* budget was spent, and Redis's round-trip time. A
+client that runs into its own per-user limit is that client's business: its refusals
+are counted, but never switch a feature off for everyone else. Two strained readings in a row switch the
 non-core features off; six calm readings in a row (a minute) switch them back on. Staff's
 own switches (admin) are separate and always win.
 """
@@ -29,7 +31,7 @@ CALM_READINGS = 6
 @dataclass(frozen=True, slots=True)
 class Reading:
     requests: int
-    rejected: int
+    rejected: int  # by the global budget: the store's strain, not one client's speed
     redis_ms: float
 
     @property
@@ -58,18 +60,18 @@ def read_signals(window: int | None = None) -> Reading:
     window = current_window() - 1 if window is None else window
     pipe = client.pipeline(transaction=False)
     for sub_bucket in range(GLOBAL_SPLIT):
-        pipe.hmget(stats_key(sub_bucket, window), "allowed", "rejected")
-    allowed = rejected = 0
-    for a, r in pipe.execute():
-        allowed += int(a or 0)
-        rejected += int(r or 0)
+        pipe.hmget(stats_key(sub_bucket, window), "allowed", "rejected", "rejected_global")
+    requests = rejected_global = 0
+    for allowed, rejected, by_global in pipe.execute():
+        requests += int(allowed or 0) + int(rejected or 0)
+        rejected_global += int(by_global or 0)
     timings = []
     for _ in range(5):
         started = time.perf_counter()
         client.ping()
         timings.append((time.perf_counter() - started) * 1000)
         metrics.REDIS_ROUND_TRIP.observe(timings[-1] / 1000)
-    return Reading(requests=allowed + rejected, rejected=rejected, redis_ms=sorted(timings)[2])
+    return Reading(requests=requests, rejected=rejected_global, redis_ms=sorted(timings)[2])
 
 
 def load_monitor_tick(reading: Reading | None = None) -> bool:

@@ -13,6 +13,16 @@ PERSIST_LAG = Histogram(
 DEAD_LETTERS = Counter("cart_dead_letters_total", "Persistence messages that exhausted their retries.")
 RECONCILE_FIXES = Counter("cart_reconcile_lines_fixed_total", "Lines reconciliation repaired in MySQL.")
 RATE_LIMIT_DECISIONS = Counter("rate_limit_decisions_total", "Rate limiter decisions.", ["endpoint_class", "result"])
+REDIS_BREAKER_OPENED = Counter("redis_breaker_opened_total", "Times a Redis circuit breaker opened.", ["client"])
+REDIS_BREAKER_REFUSED = Counter(
+    "redis_breaker_refused_total", "Redis calls refused at once while the breaker was open.", ["client"]
+)
+RATE_LIMIT_FAILED_OPEN = Counter(
+    "rate_limit_failed_open_total", "Requests let through unlimited because Redis did not answer.", ["endpoint_class"]
+)
+SERVICE_UNAVAILABLE = Counter(
+    "service_unavailable_total", "Requests answered 503 because a backing service did not answer.", ["service"]
+)
 LOGIN_LIMIT_DECISIONS = Counter(
     "login_limit_decisions_total", "Login limit checks: allowed, refused, or failed open (Redis down).", ["result"]
 )

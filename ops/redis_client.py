@@ -1,18 +1,153 @@
-"""The process-wide Redis client used by the cart (not Django's cache).
+"""The process-wide Redis clients: the request path's and the background's.
 
 ``REDIS_URL`` names one server (``redis://``, ``unix://``) or, with ``redis+cluster://``,
 any node of a Redis Cluster; callers get the matching redis-py client and never need
 to know which, as long as each command or script stays inside one hash slot (the key
 functions in ``cart.keys`` and ``ops.ratelimit`` see to that).
+
+**Failing fast.** A request must not wait on a Redis that is gone or hung: ``get_redis``
+(the request path, and Django's cache through ``ops.cache_client``) connects and reads
+with short timeouts (``REDIS_CONNECT_TIMEOUT_SECONDS``, ``REDIS_SOCKET_TIMEOUT_SECONDS``),
+retries a refused connection once but never a timeout, and goes through a circuit
+breaker: after ``REDIS_BREAKER_FAILURES`` failures in a row it stops calling Redis for
+``REDIS_BREAKER_OPEN_SECONDS`` and fails at once (``RedisUnavailable``), then lets one
+call through to see whether Redis is back. The views answer 503 with ``Retry-After``
+(``core.api.exceptions``). Background work that blocks on purpose (the persistence
+consumer's ``XREADGROUP … BLOCK``) uses ``get_background_redis``, with long timeouts
+and a breaker of its own, so a slow background call never opens the request path's.
 """
 
+import threading
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 import redis
 from django.conf import settings
-from redis.cluster import RedisCluster
+from redis.backoff import NoBackoff
+from redis.cluster import ClusterPipeline, RedisCluster
+from redis.retry import Retry
 
-CLIENT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "health_check_interval": 30}
+from ops import metrics
+
+# Errors that say "Redis did not answer", as opposed to a command's own error.
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
+
+
+class RedisUnavailable(redis.ConnectionError):
+    """Redis failed moments ago: not called again until the breaker lets a try through."""
+
+
+class CircuitBreaker:
+    """Closed: calls go through. ``failures`` unreachable answers in a row open it for
+    ``open_seconds``, during which calls fail at once; then one call at a time may try
+    (half-open), and the first success closes it again. Thread-safe, per process."""
+
+    def __init__(self, name: str, *, failures: int, open_seconds: float):
+        self.name = name
+        self.threshold = failures
+        self.open_seconds = open_seconds
+        self.failures = 0
+        self.open_until = 0.0
+        self.lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        return self.failures >= self.threshold and time.monotonic() < self.open_until
+
+    def before(self) -> None:
+        """Raise ``RedisUnavailable`` while open; past the open period, let one call try
+        and keep the rest failing until it has answered."""
+        if self.failures < self.threshold:
+            return
+        with self.lock:
+            now = time.monotonic()
+            if now < self.open_until:
+                metrics.REDIS_BREAKER_REFUSED.labels(self.name).inc()
+                raise RedisUnavailable(f"Redis ({self.name}) did not answer moments ago; not calling it for a while")
+            self.open_until = now + self.open_seconds  # this call is the one try
+
+    def failed(self) -> None:
+        with self.lock:
+            self.failures += 1
+            if self.failures == self.threshold:
+                metrics.REDIS_BREAKER_OPENED.labels(self.name).inc()
+            if self.failures >= self.threshold:
+                self.open_until = time.monotonic() + self.open_seconds
+
+    def succeeded(self) -> None:
+        if self.failures:
+            with self.lock:
+                self.failures = 0
+                self.open_until = 0.0
+
+
+# Within one request, a Redis that did not answer is not asked again: the request fails
+# at once instead of waiting out a timeout per call (token, rate limit, cart …). A list
+# so the request's context can be marked from wherever the call was made.
+_failed_in_request: ContextVar[list[bool] | None] = ContextVar("redis_failed_in_request", default=None)
+
+
+@contextmanager
+def one_redis_timeout_per_request():
+    """Scope of one request: the first unreachable answer makes every later Redis call of
+    this request fail at once (``RedisUnavailable``)."""
+    token = _failed_in_request.set([False])
+    try:
+        yield
+    finally:
+        _failed_in_request.reset(token)
+
+
+def _guard(call, breaker: CircuitBreaker):
+    def guarded(*args, **kwargs):
+        failed = _failed_in_request.get()
+        if failed is not None and failed[0]:
+            raise RedisUnavailable("Redis did not answer earlier in this request")
+        breaker.before()
+        try:
+            result = call(*args, **kwargs)
+        except UNREACHABLE:
+            breaker.failed()
+            if failed is not None:
+                failed[0] = True
+            raise
+        except redis.RedisError:
+            breaker.succeeded()  # an error of the command's own: Redis answered
+            raise
+        breaker.succeeded()
+        return result
+
+    return guarded
+
+
+class GuardedRedis(redis.Redis):
+    """``redis.Redis`` whose commands and pipelines go through a circuit breaker."""
+
+    breaker: CircuitBreaker
+
+    def execute_command(self, *args, **options):
+        return _guard(super().execute_command, self.breaker)(*args, **options)
+
+    def pipeline(self, transaction=True, shard_hint=None):
+        pipe = super().pipeline(transaction, shard_hint)
+        pipe.execute = _guard(pipe.execute, self.breaker)
+        return pipe
+
+
+class GuardedRedisCluster(RedisCluster):
+    """The same for a Redis Cluster."""
+
+    breaker: CircuitBreaker
+
+    def execute_command(self, *args, **kwargs):
+        return _guard(super().execute_command, self.breaker)(*args, **kwargs)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> ClusterPipeline:
+        pipe = super().pipeline(transaction, shard_hint)
+        pipe.execute = _guard(pipe.execute, self.breaker)
+        return pipe
 
 
 def plain_url(url: str) -> str:
@@ -25,12 +160,42 @@ def is_cluster() -> bool:
     return settings.REDIS_CLUSTER
 
 
+def _client(name: str, *, connect_timeout: float, socket_timeout: float) -> redis.Redis | RedisCluster:
+    breaker = CircuitBreaker(
+        name, failures=settings.REDIS_BREAKER_FAILURES, open_seconds=settings.REDIS_BREAKER_OPEN_SECONDS
+    )
+    options = {
+        "socket_connect_timeout": connect_timeout,
+        "socket_timeout": socket_timeout,
+        "health_check_interval": 30,
+        # A refused or dropped connection (a restart) is worth one immediate second try; a
+        # timeout is not: it would double the wait on a hung server.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+    }
+    if is_cluster():
+        client = GuardedRedisCluster.from_url(plain_url(settings.REDIS_URL), **options)
+    else:
+        client = GuardedRedis.from_url(settings.REDIS_URL, **options)
+    client.breaker = breaker
+    return client
+
+
 @cache
 def get_redis() -> redis.Redis | RedisCluster:
-    """Return the shared client for ``settings.REDIS_URL`` (thread-safe connection pool)."""
-    if is_cluster():
-        return RedisCluster.from_url(plain_url(settings.REDIS_URL), **CLIENT_OPTIONS)
-    return redis.Redis.from_url(settings.REDIS_URL, **CLIENT_OPTIONS)
+    """The shared client of the request path (thread-safe connection pool): short
+    timeouts and a circuit breaker, so a request fails fast when Redis does not answer."""
+    return _client(
+        "requests",
+        connect_timeout=settings.REDIS_CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT_SECONDS,
+    )
+
+
+@cache
+def get_background_redis() -> redis.Redis | RedisCluster:
+    """The client of background loops that block on Redis on purpose (the consumers'
+    ``XREADGROUP … BLOCK``): timeouts longer than any block they ask for."""
+    return _client("background", connect_timeout=2, socket_timeout=10)
 
 
 def mget(client: redis.Redis | RedisCluster, names: list[str]) -> list:

@@ -127,14 +127,9 @@ def flush_test_databases(django_db_blocker) -> None:
 def production_server(test_databases, django_db_blocker, tmp_path_factory):
     """gunicorn under ``config.settings.production`` on the test databases: CSRF
     enforced, DEBUG off, what a client really meets. Yields its base URL."""
-    from tests.processes import PRODUCTION_ENV, run_python, start_web_server
+    from tests.processes import start_production_server
 
-    directory = tmp_path_factory.mktemp("production")
-    # Static files collected as the image build does: compressed, under hashed names.
-    env = {**PRODUCTION_ENV, "DJANGO_STATIC_ROOT": str(directory / "static")}
-    collected = run_python("manage.py", "collectstatic", "--noinput", "--verbosity", "0", timeout=180, **env)
-    assert collected.returncode == 0, collected.stderr
-    server, base = start_web_server(directory, **env)
+    server, base = start_production_server(tmp_path_factory.mktemp("production"))
     try:
         yield base
     finally:

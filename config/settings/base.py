@@ -43,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ops.request_context.RequestIdMiddleware",
     "ops.middleware.RequestMetricsMiddleware",
+    "ops.middleware.RedisFailFastMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -149,6 +150,15 @@ REDIS_CLUSTER = REDIS_URL.startswith(("redis+cluster://", "rediss+cluster://"))
 # Prepended to every key the cart writes, so several deployments (or test runs) can
 # share one Redis. Keep it outside the {hash tag}.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
+# Requests must fail fast when Redis is gone or hung (ops/redis_client.py): connect and
+# read timeouts well under a second, and a circuit breaker that stops calling a Redis
+# that just failed this many times in a row, for this long, then lets one call try.
+REDIS_CONNECT_TIMEOUT_SECONDS = float(env_str("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25"))
+REDIS_SOCKET_TIMEOUT_SECONDS = float(env_str("REDIS_SOCKET_TIMEOUT_SECONDS", "0.5"))
+REDIS_BREAKER_FAILURES = env_int("REDIS_BREAKER_FAILURES", 3)
+REDIS_BREAKER_OPEN_SECONDS = float(env_str("REDIS_BREAKER_OPEN_SECONDS", "2"))
+# What a 503 asks a client to wait before trying again.
+SERVICE_RETRY_AFTER_SECONDS = env_int("SERVICE_RETRY_AFTER_SECONDS", 5)
 
 CACHES = {
     "default": {
@@ -158,12 +168,16 @@ CACHES = {
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "PARSER_CLASS": "redis.connection._HiredisParser",
-            "SOCKET_CONNECT_TIMEOUT": 2,
-            "SOCKET_TIMEOUT": 2,
-            **({"CONNECTION_FACTORY": "ops.cache_cluster.ClusterConnectionFactory"} if REDIS_CLUSTER else {}),
+            # The request path's client (timeouts, circuit breaker): ops/cache_client.py.
+            "CONNECTION_FACTORY": "ops.cache_client.SharedClientConnectionFactory",
         },
     }
 }
+# A cache that does not answer is a miss, not an error: sessions fall back to their
+# table and tokens to the database (accounts/authentication.py).
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+# Not a traceback per ignored call during an outage: the breaker's metrics count them.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Celery -----------------------------------------------------------------------------
@@ -292,7 +306,13 @@ LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ops.request_context.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ops.request_context.RequestIdFilter"},
+        # Credentials in URLs (the event stream's ?token=) never reach a log line.
+        "scrub_secrets": {"()": "core.logging_filters.ScrubSecretsFilter"},
+        # One line per 10 s for 429s and 503s, with a count of those left out.
+        "sampled_refusals": {"()": "core.logging_filters.SampledRefusalsFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -302,7 +322,17 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "scrub_secrets"],
+        },
+    },
+    "loggers": {
+        "django.request": {"filters": ["sampled_refusals"]},
+        # The ASGI server's access lines go through the console handler too (same format,
+        # secrets scrubbed) instead of the handler it installs for itself.
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

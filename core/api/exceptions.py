@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ApiError, SystemBusy
+from core.errors import ApiError, SystemBusy, service_unavailable_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def _as_list(value):
 
 def api_exception_handler(exc, context):
     """Render every error under /api/ as ``{"code", "detail", ...}``."""
+    exc = service_unavailable_for(exc) or exc
     if isinstance(exc, ApiError):
         response = Response(exc.as_body(), status=exc.status)
         if exc.retry_after is not None:

@@ -29,18 +29,24 @@ local buckets = {
   {KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])},
   {KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4])},
 }
-local wait = 0
+local wait, global_empty = 0, false
 for i, bucket in ipairs(buckets) do
   bucket[4] = level(bucket[1], bucket[2], bucket[3])
   if bucket[4] < 1 then
     wait = math.max(wait, math.ceil((1 - bucket[4]) * 1000 / bucket[2]))
+    global_empty = global_empty or i == 2
   end
 end
 -- Counted here, where the decision is made, for the load monitor (ops.load_monitor).
+-- Refusals of the global bucket are counted apart: they say the store is strained,
+-- where a user's own empty bucket only says that one client is too fast.
 -- The window's key is new (or has a new field) once or twice per window: only then does
 -- it need its expiry.
 if redis.call('HINCRBY', KEYS[3], wait > 0 and 'rejected' or 'allowed', 1) == 1 then
   redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+end
+if global_empty then
+  redis.call('HINCRBY', KEYS[3], 'rejected_global', 1)
 end
 if wait > 0 then
   return reply(wait)

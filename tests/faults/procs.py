@@ -6,6 +6,7 @@ Everything runs on the test databases and this run's Redis key prefix, like
 ``tests/cart/test_worker.py`` does.
 """
 
+import signal
 import socket
 import subprocess
 import sys
@@ -98,8 +99,16 @@ class RedisServer:
             self.proc.kill()
             self.proc.wait(timeout=10)
 
+    def freeze(self) -> None:
+        """SIGSTOP: the port stays open and accepts connections, nothing answers."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self.proc.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # a frozen server cannot stop
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)

@@ -129,8 +129,51 @@ def test_the_monitor_reads_what_the_rate_limiter_decided(settings):
     if current_window() != window:  # crossed a window boundary: the split is unknown
         pytest.skip("the readings straddled two windows")
     reading = read_signals(window=window)
-    assert (reading.requests, reading.rejected) == (5, 3)
+    # The three refusals were this user's own bucket: not the store's strain.
+    assert (reading.requests, reading.rejected) == (5, 0)
     assert reading.redis_ms > 0
+
+
+@db_all
+def test_the_monitor_counts_refusals_of_the_global_budget(settings):
+    from ops.load_monitor import read_signals
+    from ops.ratelimit import GLOBAL_SPLIT, current_window
+
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        # A global budget of one token per sub-bucket, users with plenty of their own.
+        "non_core": {"user_rate": 100.0, "user_burst": 100, "global_rate": 0.001, "global_burst": GLOBAL_SPLIT},
+    }
+    window = current_window()
+    for _ in range(4):
+        take("non_core", "u10")  # one user: one sub-bucket, whose single token goes first
+    if current_window() != window:
+        pytest.skip("the readings straddled two windows")
+    assert read_signals(window=window).rejected == 3
+
+
+@db_all_tx
+def test_one_client_hammering_its_own_limit_switches_nothing_off_for_anyone(settings):
+    from ops.load_monitor import load_monitor_tick, read_signals
+    from ops.ratelimit import current_window
+    from ops.switches import feature_enabled
+
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "core_read": {"user_rate": 0.01, "user_burst": 5, "global_rate": 1e6, "global_burst": 1_000_000},
+    }
+    hammer, shopper = ApiClient(), ApiClient()
+    window = current_window()
+    statuses = [hammer.get("/api/v1/cart").status_code for _ in range(60)]
+    if current_window() != window:
+        pytest.skip("the burst straddled two windows")
+    assert statuses.count(429) == 55  # 92 % of this window's requests refused
+
+    reading = read_signals(window=window)
+    assert (reading.requests, reading.rejected) == (60, 0)
+    assert load_monitor_tick(reading) is False and load_monitor_tick(reading) is False
+    assert feature_enabled("recommendations")
+    assert shopper.get("/api/v1/cart/recommendations").status_code == 200
 
 
 @db_all_tx
