@@ -14,6 +14,8 @@ _django = get_asgi_application()
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from core.request_body import ChunkedBodyASGI  # noqa: E402
+
 
 class StreamASGIHandler(ASGIHandler):
     """Django's handler for long-lived streams.
@@ -35,8 +37,12 @@ _streams = StreamASGIHandler()
 STREAM_PATHS = frozenset({reverse("api-cart-events")})
 
 
-async def application(scope, receive, send):
+async def _route(scope, receive, send):
     if scope["type"] == "http" and scope["path"] in STREAM_PATHS:
         await _streams(scope, receive, send)
     else:
         await _django(scope, receive, send)
+
+
+# Bodies without a declared length read and held to the body limit (core/request_body.py).
+application = ChunkedBodyASGI(_route)

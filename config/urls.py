@@ -28,3 +28,8 @@ urlpatterns = [
     path("", include("cart.urls")),
     path("", include("accounts.urls")),
 ]
+
+# Errors Django answers itself: JSON under /api/, styled pages elsewhere.
+handler400 = "core.api.views.bad_request"
+handler403 = "core.api.views.permission_denied"
+handler500 = "core.api.views.server_error"

@@ -4,7 +4,11 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-application = get_wsgi_application()
+# Chunked request bodies read and held to the body limit before Django sees them
+# (core/request_body.py).
+from core.request_body import ChunkedBodyWSGI
+
+application = ChunkedBodyWSGI(get_wsgi_application())
 
 # Only after Django is set up: per-request connection housekeeping that does not ask
 # all seventeen database aliases twice a request (see the module).

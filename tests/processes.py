@@ -139,18 +139,24 @@ def start_worker(tmp_path: Path, *, name: str = "worker", also: tuple[str, ...] 
     return worker
 
 
-def start_web_server(log_dir: Path, *, name: str = "gunicorn", workers: int = 2, **env: str) -> tuple[Proc, str]:
-    """gunicorn serving the project on this run's databases and Redis, up and answering
-    ``/healthz``; returns the process and its base URL. ``env`` overrides the
-    environment (``DJANGO_SETTINGS_MODULE`` to run it under production settings)."""
+def start_web_server(
+    log_dir: Path, *, name: str = "gunicorn", workers: int = 2, asgi: bool = False, **env: str
+) -> tuple[Proc, str]:
+    """gunicorn (or, with ``asgi``, uvicorn) serving the project on this run's databases
+    and Redis, up and answering ``/healthz``; returns the process and its base URL.
+    ``env`` overrides the environment (``DJANGO_SETTINGS_MODULE`` to run it under
+    production settings)."""
     import httpx  # only the tests that start a server need it
 
     port = free_port()
+    if asgi:
+        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--workers", str(workers), "--timeout-graceful-shutdown", "2"]
+    else:
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+        command += ["--workers", str(workers), "--threads", "4", "--timeout", "30"]
     server = Proc(
-        [
-            *(sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"),
-            *("--workers", str(workers), "--threads", "4", "--timeout", "30"),
-        ],
+        command,
         env=subprocess_env(**env),
         log=log_dir / f"{name}.log",
         name=name,
@@ -179,13 +185,15 @@ PRODUCTION_ENV = {
 }
 
 
-def start_production_server(directory: Path, *, name: str = "gunicorn", **env: str) -> tuple[Proc, str]:
+def start_production_server(
+    directory: Path, *, name: str = "gunicorn", asgi: bool = False, **env: str
+) -> tuple[Proc, str]:
     """gunicorn under production settings (``PRODUCTION_ENV`` plus ``env``) on this run's
     databases, with its static files collected first as the image build does."""
     env = {**PRODUCTION_ENV, "DJANGO_STATIC_ROOT": str(directory / "static"), **env}
     collected = run_python("manage.py", "collectstatic", "--noinput", "--verbosity", "0", timeout=180, **env)
     assert collected.returncode == 0, collected.stderr
-    return start_web_server(directory, name=name, **env)
+    return start_web_server(directory, name=name, asgi=asgi, **env)
 
 
 @contextmanager
