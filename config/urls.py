@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -19,8 +20,13 @@ urlpatterns = [
     path("metrics", metrics_views.metrics, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script. Its
+    # bundle sets inline styles, so this one page allows them (scripts stay 'self' only).
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     *([path("api/bench/", include("ops.bench_urls"))] if settings.BENCHMARK_ENDPOINTS else []),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
