@@ -62,6 +62,19 @@ def consume(stop: threading.Event, consumer: str) -> None:
             close_old_connections()
 
 
+def consumers_prune(*, idle_ms: int) -> int:
+    """Remove the consumers that workers which are gone left in the persistence and check
+    streams' groups: idle longer than ``idle_ms`` and holding nothing. Return how many."""
+    from cart import keys, streams
+    from cart.persistence import GROUP as PERSIST_GROUP
+    from cart.validity import GROUP as CHECK_GROUP
+
+    return sum(
+        streams.consumers_prune(stream_keys, group=group, idle_ms=idle_ms)
+        for stream_keys, group in ((keys.log_keys(), PERSIST_GROUP), (keys.check_keys(), CHECK_GROUP))
+    )
+
+
 class PersistenceConsumerStep(bootsteps.StartStopStep):
     requires = {"celery.worker.components:Pool"}
 

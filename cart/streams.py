@@ -18,11 +18,17 @@ from ops.redis_batch import scripts_pipelined
 from ops.redis_client import get_redis
 
 _SCRIPT = (Path(__file__).with_name("redis_scripts") / "stream_read.lua").read_text()
+_PRUNE = (Path(__file__).with_name("redis_scripts") / "consumers_prune.lua").read_text()
 
 
 @cache
 def _script(client):
     return client.register_script(_SCRIPT)
+
+
+@cache
+def _prune_script(client):
+    return client.register_script(_PRUNE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +93,14 @@ class StreamPoller:
                 del self.active[stream]
         for stream in busy:
             self.active[stream] = self.keep_active
+
+
+def consumers_prune(streams: list[str], *, group: str, idle_ms: int, client=None) -> int:
+    """Remove the consumers of ``group`` that hold no pending entry and have been idle
+    longer than ``idle_ms``, on every stream in one round trip per server; return how
+    many. Each worker process reads under a name of its own (host and pid), so every
+    restart leaves one behind; one that still holds entries stays until another
+    consumer has claimed them."""
+    client = client or get_redis()
+    calls = [([stream], [group, idle_ms]) for stream in streams]
+    return sum(int(n) for n in scripts_pipelined(client, _prune_script(client), calls))

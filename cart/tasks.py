@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
+from cart.consumer import consumers_prune
 from cart.persistence import persistence_drain_all
 from cart.prewarm import carts_prewarm
 from cart.reconciliation import reconcile_run
@@ -20,6 +21,16 @@ def drain_persistence() -> int:
     """Persist what is waiting in the stream. The worker's consumer thread does this
     continuously; the task is for workers started without it and for operators."""
     return persistence_drain_all(max_seconds=50).written
+
+
+@shared_task(name="cart.prune_stream_consumers", ignore_result=True, expires=3000)
+def prune_stream_consumers() -> int:
+    """Forget the stream consumers of workers that are gone (hourly): idle for an hour and
+    holding nothing. A live worker reads every second, so it is never idle that long."""
+    removed = consumers_prune(idle_ms=3600_000)
+    if removed:
+        logger.info("removed %d idle stream consumers of workers that are gone", removed)
+    return removed
 
 
 @shared_task(name="cart.reconcile", ignore_result=True, expires=240)

@@ -400,6 +400,8 @@ CELERY_BEAT_SCHEDULE = {
     "pricing-promotion-boundaries": {"task": "pricing.promotion_boundaries", "schedule": 60.0},
     "ops-sync-settings": {"task": "ops.sync_settings", "schedule": 60.0},
     "cart-purge-shared-carts": {"task": "cart.purge_shared_carts", "schedule": 3600.0},
+    # Stream consumers of workers that restarted (each has a name of its own).
+    "cart-prune-stream-consumers": {"task": "cart.prune_stream_consumers", "schedule": 3600.0},
     "ops-load-monitor": {"task": "ops.load_monitor", "schedule": 10.0, "options": {"expires": 9}},
 }
 
