@@ -172,12 +172,13 @@ def _client(name: str, *, connect_timeout: float, socket_timeout: float) -> redi
         # timeout is not: it would double the wait on a hung server.
         "retry": Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
     }
+    # The breaker is a class attribute of a class made for this client: a cluster client
+    # already sends commands while it is being built (it discovers the nodes).
+    base = GuardedRedisCluster if is_cluster() else GuardedRedis
+    client_class = type(f"{base.__name__}_{name}", (base,), {"breaker": breaker})
     if is_cluster():
-        client = GuardedRedisCluster.from_url(plain_url(settings.REDIS_URL), **options)
-    else:
-        client = GuardedRedis.from_url(settings.REDIS_URL, **options)
-    client.breaker = breaker
-    return client
+        return client_class.from_url(plain_url(settings.REDIS_URL), **options)
+    return client_class.from_url(settings.REDIS_URL, **options)
 
 
 @cache
