@@ -6,15 +6,10 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from core.api.views import is_api, json_error
 from core.errors import TooLarge, Unavailable503, service_unavailable_for
 
 logger = logging.getLogger(__name__)
-
-API_PREFIX = "/api/"
-
-
-def _error(code: str, detail: str, status: int) -> JsonResponse:
-    return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
 class BodySizeLimitMiddleware:
@@ -31,9 +26,9 @@ class BodySizeLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return _error("invalid", "Content-Length is not a number.", 400)
+            return json_error("invalid", "Content-Length is not a number.", 400)
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            return _error(TooLarge.code, TooLarge.detail, TooLarge.status)
+            return json_error(TooLarge.code, TooLarge.detail, TooLarge.status)
         return self.get_response(request)
 
 
@@ -50,24 +45,24 @@ class ApiJsonErrorsMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.path.startswith(API_PREFIX) and response.status_code == 404 and not _is_json(response):
-            return _error("not_found", "No such endpoint.", 404)
+        if is_api(request) and response.status_code == 404 and not _is_json(response):
+            return json_error("not_found", "No such endpoint.", 404)
         return response
 
     def process_exception(self, request, exception):
         unavailable = exception if isinstance(exception, Unavailable503) else service_unavailable_for(exception)
         if unavailable is not None:
-            if request.path.startswith(API_PREFIX):
+            if is_api(request):
                 response = JsonResponse(unavailable.as_body(), status=unavailable.status)
             else:  # a shopper's page: a page that says so, not a stack trace or a bare 500
                 page = render_to_string("503.html", {"detail": unavailable.detail})
                 response = HttpResponse(page, status=unavailable.status)
             response["Retry-After"] = str(unavailable.retry_after)
             return response
-        if not request.path.startswith(API_PREFIX):
+        if not is_api(request):
             return None
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _error("server_error", "Something went wrong on our side; please try again.", 500)
+        return json_error("server_error", "Something went wrong on our side; please try again.", 500)
 
 
 def _is_json(response) -> bool:

@@ -41,21 +41,26 @@ def line_json(view: LineView) -> dict:
     }
 
 
+def summary_json(s) -> dict:
+    """The counts of a cart or a shared cart (``CartSummary``, ``SharedSummary``), by the
+    one counting rule of API.md."""
+    return {
+        "lines": s.lines,
+        "quantity": s.quantity,
+        "checked_lines": s.checked_lines,
+        "checked_quantity": s.checked_quantity,
+        "checked_subtotal": str(s.checked_subtotal),
+        "currency": s.currency,
+    }
+
+
 def cart_json(cart: CartView) -> dict:
-    s = cart.summary
     return {
         "user_id": cart.user_id,
         "version": cart.version,
         "max_lines": settings.CART_MAX_LINES,
         "items": [line_json(item) for item in cart.items],
-        "summary": {
-            "lines": s.lines,
-            "quantity": s.quantity,
-            "checked_lines": s.checked_lines,
-            "checked_quantity": s.checked_quantity,
-            "checked_subtotal": str(s.checked_subtotal),
-            "currency": s.currency,
-        },
+        "summary": summary_json(cart.summary),
     }
 
 

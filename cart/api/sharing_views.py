@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from cart import selectors, sharing
 from cart.api import schemas
 from cart.api.conditions import expected_version, respond_once
-from cart.api.presenters import raw_cart_json
+from cart.api.presenters import raw_cart_json, summary_json
 from cart.api.views import IDEMPOTENCY_KEY, IF_MATCH
 from cart.services import MergePolicy, MergeResult
 from core.api.dates import iso_utc
@@ -97,15 +97,7 @@ def snapshot_json(snapshot: sharing.Snapshot) -> dict:
         ],
         "created_at": iso_utc(snapshot.created_at),
         "expires_at": iso_utc(snapshot.expires_at),
-        "summary": {
-            "lines": s.lines,
-            "quantity": s.quantity,
-            "checked_lines": s.checked_lines,
-            "checked_quantity": s.checked_quantity,
-            "checked_subtotal": str(s.checked_subtotal),
-            "subtotal": str(s.subtotal),
-            "currency": s.currency,
-        },
+        "summary": {**summary_json(s), "subtotal": str(s.subtotal)},
     }
 
 
