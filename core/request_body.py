@@ -18,6 +18,11 @@ from django.conf import settings
 from core.errors import TooLarge
 
 _TOO_LARGE = json.dumps({"code": TooLarge.code, "detail": TooLarge.detail}).encode()
+# Past the limit, this much more of a body is still read (and dropped) before the 413 is
+# sent: a server that closes a connection the client is still writing to resets it, and
+# the client then sees a broken connection instead of the answer. A body longer than
+# this gets the reset.
+DRAIN_BYTES = 1024 * 1024
 
 
 def _limit() -> int:
@@ -35,6 +40,9 @@ class ChunkedBodyWSGI:
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(_limit() + 1)
             if len(body) > _limit():
+                drained = 0
+                while drained < DRAIN_BYTES and (chunk := environ["wsgi.input"].read(64 * 1024)):
+                    drained += len(chunk)
                 start_response(
                     "413 Request Entity Too Large",
                     [
@@ -68,6 +76,9 @@ class ChunkedBodyASGI:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > _limit():
+                while message.get("more_body") and size < _limit() + DRAIN_BYTES:
+                    message = await receive()
+                    size += len(message.get("body", b""))
                 await send(
                     {
                         "type": "http.response.start",
