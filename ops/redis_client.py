@@ -52,10 +52,6 @@ class CircuitBreaker:
         self.open_until = 0.0
         self.lock = threading.Lock()
 
-    @property
-    def is_open(self) -> bool:
-        return self.failures >= self.threshold and time.monotonic() < self.open_until
-
     def before(self) -> None:
         """Raise ``RedisUnavailable`` while open; past the open period, let one call try
         and keep the rest failing until it has answered."""
