@@ -5,9 +5,10 @@ SKU caches already hold (``unknown`` when they hold nothing), and the add script
 the new line on the check stream in the same atomic call. The consumer here (run by the
 worker's consumer thread) checks a whole batch against MySQL with three queries and
 records each line's status and price at add with one script call per cart; a check that
-finds a line as it already is changes nothing, not even the cart's version. A product deactivated later reaches the
-carts that hold it through ``lines_recheck_for_skus``, which finds them with the
-``sku_id`` index of each shard (the reverse index; see docs/async-flows.md).
+finds a line as it already is changes nothing, not even the cart's version. A product
+deactivated later reaches the carts that hold it through ``lines_recheck_for_skus``,
+which finds them with the ``sku_id`` index of each shard (the reverse index; see
+docs/async-flows.md).
 """
 
 import logging
