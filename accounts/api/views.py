@@ -1,18 +1,35 @@
 from django.contrib.auth import logout
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import IssuedToken, token_issue, token_revoke, user_register
-from core.api.fields import StrictSerializer
+from core.api.fields import StrictCharField, StrictSerializer
+from core.api.schema import errors
 from ops.ratelimit import CoreWriteThrottle
 
 
+# Described in words: JSON Schema's regular expressions read `\w` as ASCII only, while
+# usernames (like Django's own) take letters and digits of any script.
+@extend_schema_field(
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 150,
+        "description": "Letters and digits of any script, and `@`, `.`, `+`, `-`, `_`.",
+    }
+)
+class UsernameField(StrictCharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=150, validators=[RegexValidator(r"^[\w.@+-]+\Z")], **kwargs)
+
+
 class CredentialsIn(StrictSerializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    username = UsernameField()
+    password = StrictCharField(min_length=1, max_length=128, trim_whitespace=False)
 
 
 TokenOut = inline_serializer(
@@ -38,7 +55,14 @@ class RegisterView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [CoreWriteThrottle]  # per client address: slows password guessing
 
-    @extend_schema(request=CredentialsIn, responses={201: TokenOut}, summary="Create an account and a token")
+    @extend_schema(
+        request=CredentialsIn,
+        responses={
+            201: TokenOut,
+            **errors(_400="`invalid`: missing or malformed fields, the name is taken or the password is weak."),
+        },
+        summary="Create an account and a token",
+    )
     def post(self, request):
         data = CredentialsIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -50,7 +74,20 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [CoreWriteThrottle]
 
-    @extend_schema(request=CredentialsIn, responses={200: TokenOut}, summary="Log in and get a token for this device")
+    @extend_schema(
+        request=CredentialsIn,
+        responses={
+            200: TokenOut,
+            **errors(
+                _400="`invalid`: missing or malformed fields, or a wrong username or password.",
+                _429=(
+                    "`too_many_attempts`: too many failed logins for this username or from this address; "
+                    "`system_busy`: rate limited. Try again after `Retry-After` seconds."
+                ),
+            ),
+        },
+        summary="Log in and get a token for this device",
+    )
     def post(self, request):
         data = CredentialsIn(data=request.data)
         data.is_valid(raise_exception=True)

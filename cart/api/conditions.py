@@ -3,12 +3,26 @@
 import re
 from collections.abc import Callable
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
 from cart.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
 from core.errors import InvalidInput
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,19})"?\s*$')
+_ETAG = re.compile(r'^\s*(?:W/)?"?([0-9]{1,19})"?\s*$')
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    {"type": "string", "pattern": r'^\s*(\*|(W/)?"?[0-9]{1,19}"?)\s*$'},
+    OpenApiParameter.HEADER,
+    description='The cart version the change was made against, as an ETag: "17" (or `*`: any).',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": r"\S"},
+    OpenApiParameter.HEADER,
+    description=f"Any string of 1 to {MAX_KEY_LENGTH} characters, not blank: a repeat gets the first answer.",
+)
 
 
 def expected_version(request) -> int | None:

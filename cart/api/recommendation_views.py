@@ -46,7 +46,13 @@ class RecommendationsView(APIView):
     throttle_classes = [NonCoreThrottle]
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"1 to {MAX_LIMIT}; default {DEFAULT_LIMIT}",
+            )
+        ],
         responses={200: RecommendationsOut},
         summary="Items similar to the cart's, best first (503 degraded when switched off)",
     )

@@ -3,11 +3,12 @@
 import re
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cart.lines import line_id
 from cart.services import MergePolicy
-from catalog.ids import MAX_ID
+from catalog.ids import ID_PATTERN, LINE_ID_PATTERN, MAX_ID
 from core.api.fields import (
     DecimalStringField,
     IdField,
@@ -42,6 +43,13 @@ class UpdateLineIn(StrictSerializer):
     checked = StrictBooleanField(required=False)
     acknowledge_price = StrictBooleanField(required=False)
 
+    # What ``validate`` checks, in the OpenAPI document's words.
+    openapi_constraints = {
+        "minProperties": 1,
+        "not": {"required": ["quantity", "delta"]},
+        "properties": {"delta": {"not": {"enum": [0]}}, "acknowledge_price": {"enum": [True]}},
+    }
+
     def validate_delta(self, value):
         if value == 0:
             raise serializers.ValidationError("Must not be 0.")
@@ -68,6 +76,7 @@ _QUANTITY_FIELDS = {"quantity": (0, MAX_QUANTITY)}
 _QUANTITY_REQUIRED = frozenset({"quantity"})
 
 
+@extend_schema_field({"type": "string", "pattern": LINE_ID_PATTERN, "example": "17:42"})
 class LineIdField(serializers.CharField):
     """A line id ``"<item_id>:<sku_id>"`` with both ids in range."""
 
@@ -82,22 +91,20 @@ class LineIdField(serializers.CharField):
         return line_id(*parsed)
 
 
-_LINE_ID = re.compile(r"([0-9]{1,19}):([0-9]{1,19})")
+_LINE_ID = re.compile(f"({ID_PATTERN}):({ID_PATTERN})")
 
 
 def parse_line_id(value: str) -> tuple[int, int] | None:
     """Return ``(item_id, sku_id)`` of a canonical line id, or None.
 
-    ASCII digits only: ``str.isdigit`` and ``int`` also take superscripts or Arabic-Indic digits, which would
-    give one line many names (or a 500).
+    Canonical: ASCII digits without leading zeros, each id from 1 to ``MAX_ID`` (the
+    pattern checks the range). ``str.isdigit`` and ``int`` also take superscripts or
+    Arabic-Indic digits, and "07" and "7" would be one line with two names.
     """
     match = _LINE_ID.fullmatch(value)
     if match is None:
         return None
-    item_id, sku_id = int(match.group(1)), int(match.group(2))
-    if not (1 <= item_id <= MAX_ID and 1 <= sku_id <= MAX_ID):
-        return None
-    return item_id, sku_id
+    return int(match.group(1)), int(match.group(2))
 
 
 class SelectionIn(StrictSerializer):
@@ -116,9 +123,11 @@ class MergeIn(StrictSerializer):
     items = MergeLineIn(many=True, allow_empty=True, max_length=settings.CART_MAX_LINES)
     policy = serializers.ChoiceField(choices=[p.value for p in MergePolicy], required=False, default="max")
 
+    openapi_constraints = {"properties": {"items": {"maxItems": settings.CART_MAX_LINES}}}
+
     def validate_items(self, items):
         ids = [line_id(i["item_id"], i["sku_id"]) for i in items]
-        if len(set(ids)) != len(ids):
+        if len(set(ids)) != len(ids):  # beyond what the OpenAPI document can say
             raise serializers.ValidationError("Each line may appear once.")
         return items
 
@@ -128,3 +137,5 @@ class CheckoutIn(StrictSerializer):
         child=LineIdField(), required=False, allow_empty=False, max_length=settings.CART_MAX_LINES
     )
     expected_total = DecimalStringField(required=False)
+
+    openapi_constraints = {"properties": {"ids": {"minItems": 1}}}

@@ -1,7 +1,7 @@
 """Share links: create one of the caller's cart, read one (no login), import one."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -9,12 +9,12 @@ from rest_framework.views import APIView
 
 from cart import selectors, sharing
 from cart.api import schemas
-from cart.api.conditions import expected_version, respond_once
+from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, expected_version, respond_once
 from cart.api.presenters import raw_cart_json, summary_json
-from cart.api.views import IDEMPOTENCY_KEY, IF_MATCH
 from cart.services import MergePolicy, MergeResult
 from core.api.dates import iso_utc
 from core.api.fields import StrictSerializer
+from core.api.schema import errors
 from ops.ratelimit import NonCoreThrottle
 from ops.switches import require_feature
 
@@ -108,12 +108,17 @@ def merge_json(*, user_id: int, result: MergeResult) -> dict:
     return body
 
 
+SHARE_TOKEN = OpenApiParameter(
+    "token", {"type": "string", "pattern": f"^{sharing.TOKEN_PATTERN.pattern}$"}, OpenApiParameter.PATH
+)
+
+
 class ShareView(APIView):
     throttle_classes = [NonCoreThrottle]
 
     @extend_schema(
         request=None,
-        responses={201: ShareOut},
+        responses={201: ShareOut, **errors(_409="`cart_empty`: the cart has no lines to share.")},
         parameters=[IDEMPOTENCY_KEY],
         summary="Create a share link to a snapshot of the cart (503 degraded when switched off)",
     )
@@ -139,7 +144,11 @@ class SharedCartView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: SharedCartOut}, summary="A shared cart (no login; 404 unknown or expired)")
+    @extend_schema(
+        responses={200: SharedCartOut, **errors(_404="`not_found`: no shared cart by that token, or it expired.")},
+        parameters=[SHARE_TOKEN],
+        summary="A shared cart (no login; 404 unknown or expired)",
+    )
     def get(self, request, token: str):
         return Response(snapshot_json(sharing.shared_cart_get(token=token)))
 
@@ -149,8 +158,8 @@ class SharedCartImportView(APIView):
 
     @extend_schema(
         request=ImportIn,
-        responses={200: schemas.MergeOut},
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
+        responses={200: schemas.MergeOut, **errors(_404="`not_found`: no shared cart by that token, or it expired.")},
+        parameters=[SHARE_TOKEN, IF_MATCH, IDEMPOTENCY_KEY],
         summary="Merge a shared cart into the caller's cart (merge rules; skipped lines listed)",
     )
     def post(self, request, token: str):

@@ -8,15 +8,18 @@ from rest_framework.views import APIView
 
 from cart import selectors, services
 from cart.api import schemas
-from cart.api.conditions import etag, expected_version, not_modified, respond_once
+from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version, not_modified, respond_once
 from cart.api.presenters import cart_body, line_change_json, order_json, raw_cart_json
 from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
 from cart.checkout import checkout_place_order
+from catalog.ids import LINE_ID_PATTERN
+from core.api.schema import errors
 from core.errors import InvalidInput
 from ops.ratelimit import CoreReadThrottle, CoreWriteThrottle
 
-IF_MATCH = OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, description='Cart version, e.g. "17"')
-IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="≤ 255 characters")
+LINE_ID = OpenApiParameter(
+    "line_id", {"type": "string", "pattern": LINE_ID_PATTERN}, OpenApiParameter.PATH, description='"<item_id>:<sku_id>"'
+)
 
 
 def _parse(serializer_class, request) -> dict:
@@ -58,7 +61,7 @@ class CartItemsView(APIView):
 
     @extend_schema(
         request=AddLineIn,
-        responses={200: schemas.LineOut},
+        responses={200: schemas.LineOut, **errors(_409="`cart_full`: a new line would make more than 120.")},
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
         summary="Add a SKU to the cart",
     )
@@ -79,8 +82,8 @@ class CartItemView(APIView):
 
     @extend_schema(
         request=UpdateLineIn,
-        responses={200: schemas.LineOut},
-        parameters=[IF_MATCH],
+        responses={200: schemas.LineOut, **errors(_404="`line_not_found`: the line is not in your cart.")},
+        parameters=[LINE_ID, IF_MATCH],
         summary="Change quantity, checked flag or acknowledge a price change",
     )
     def patch(self, request, line_id: str):
@@ -91,7 +94,7 @@ class CartItemView(APIView):
         )
         return _with_etag(Response(line_change_json(change)), change.cart_version)
 
-    @extend_schema(responses={204: None}, parameters=[IF_MATCH], summary="Remove a line (idempotent)")
+    @extend_schema(responses={204: None}, parameters=[LINE_ID, IF_MATCH], summary="Remove a line (idempotent)")
     def delete(self, request, line_id: str):
         item_id, sku_id = _line_path(line_id)
         change = services.cart_remove_line(
@@ -155,7 +158,17 @@ class CheckoutView(APIView):
 
     @extend_schema(
         request=CheckoutIn,
-        responses={201: schemas.OrderOut},
+        responses={
+            201: schemas.OrderOut,
+            **errors(
+                _404="`line_not_found`: a line in `ids` is not in your cart (`ids` names them).",
+                _409=(
+                    "`sold_out`, `unavailable` or `price_changed`: a line cannot be sold as shown (`ids` names "
+                    "them), or nothing checked is available; `checkout_in_progress`: another checkout of this "
+                    "cart is running."
+                ),
+            ),
+        },
         parameters=[IF_MATCH, IDEMPOTENCY_KEY],
         summary="Buy the checked lines (or the listed ones) at real-time prices and stock",
     )

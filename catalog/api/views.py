@@ -1,17 +1,18 @@
 import re
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from catalog.ids import ID_PATTERN
 from catalog.selectors import Product, products_dress, products_queryset
-from core.api.fields import IdField
+from core.api.schema import errors
 from ops.ratelimit import CoreReadThrottle
 
-_CANONICAL_ID = re.compile(r"[0-9]{1,19}")
+_CANONICAL_ID = re.compile(ID_PATTERN)  # 1..MAX_ID, no leading zeros: one URL per product
 
 
 class ProductOut(serializers.Serializer):
@@ -53,13 +54,18 @@ def product_json(product: Product) -> dict:
     }
 
 
+@extend_schema_view(
+    get=extend_schema(
+        responses={200: ProductOut(many=True), **errors(_404="`not_found`: no such page.")},
+        summary="Products, paginated",
+    )
+)
 class ProductListView(ListAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [CoreReadThrottle]
     queryset = products_queryset()
     serializer_class = ProductOut
 
-    @extend_schema(summary="Products, paginated")
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([product_json(p) for p in products_dress(page)])
@@ -69,15 +75,17 @@ class ProductDetailView(GenericAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [CoreReadThrottle]
 
-    @extend_schema(responses={200: ProductOut}, summary="One product")
+    @extend_schema(
+        responses={200: ProductOut, **errors(_404="`not_found`: no product by that id.")},
+        parameters=[
+            OpenApiParameter("item_id", {"type": "string", "pattern": f"^{ID_PATTERN}$"}, OpenApiParameter.PATH)
+        ],
+        summary="One product",
+    )
     def get(self, request, item_id: str):
         if not _CANONICAL_ID.fullmatch(item_id):
             raise Http404
-        try:
-            item_id = IdField().to_internal_value(int(item_id))
-        except serializers.ValidationError:
-            raise Http404 from None
-        item = products_queryset().filter(item_id=item_id).first()
+        item = products_queryset().filter(item_id=int(item_id)).first()
         if item is None:
             raise Http404
         return Response(product_json(products_dress([item])[0]))

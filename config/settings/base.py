@@ -225,12 +225,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 24,
     # Client addresses (rate limits, login limits) come from X-Forwarded-For only as far
     # as this many proxies of ours wrote it; with none, from the connection.
@@ -262,8 +262,18 @@ SPECTACULAR_SETTINGS = {
                         "description": 'An endless text/event-stream of `data: {"version": v}` lines.',
                         "content": {"text/event-stream": {"schema": {"type": "string"}}},
                     },
-                    "401": {"description": "Not authenticated."},
-                    "503": {"description": "Switched off for load shedding (`degraded`)."},
+                    "401": {
+                        "description": "`not_authenticated`: no credentials, or bad ones.",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                    "503": {
+                        "description": (
+                            "`degraded`: switched off for load shedding; `service_unavailable`: the cache does "
+                            "not answer. Try again after `Retry-After` seconds."
+                        ),
+                        "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 0}, "required": True}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
                 },
             }
         }

@@ -37,6 +37,17 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string; DRF's CharField would take the number -496 as the string "-496"."""
+
+    default_error_messages = {"invalid": "Must be a JSON string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # ASCII digits only: `\d` also takes other scripts' digits.
 _DECIMAL_STRING = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?")
 

@@ -110,6 +110,10 @@ def test_register_refuses_a_taken_username_in_any_case(shopper, username):
         pytest.param({"username": "new.shopper"}, "password", id="password-missing"),
         pytest.param({"username": "new shopper", "password": PASSWORD}, "username", id="username-with-space"),
         pytest.param({"username": "n" * 151, "password": PASSWORD}, "username", id="username-too-long"),
+        # A number is not a name: DRF's CharField would have registered "-496" (found by the fuzzer).
+        pytest.param({"username": -496, "password": PASSWORD}, "username", id="username-a-number"),
+        pytest.param({"username": "new.shopper", "password": 12345678901}, "password", id="password-a-number"),
+        pytest.param({"username": ["a"], "password": PASSWORD}, "username", id="username-a-list"),
         pytest.param({"username": "new.shopper", "password": PASSWORD, "is_staff": True}, "is_staff", id="is_staff"),
         pytest.param(
             {"username": "new.shopper", "password": PASSWORD, "is_superuser": True}, "is_superuser", id="is_superuser"
@@ -145,6 +149,7 @@ def test_login_returns_a_token_for_the_user_that_opens_their_cart(shopper):
         pytest.param({"username": "alice", "password": "wrong-horse-battery"}, id="wrong-password"),
         pytest.param({"username": "nobody", "password": PASSWORD}, id="unknown-user"),
         pytest.param({"username": "alice", "password": ""}, id="empty-password"),
+        pytest.param({"username": "alice", "password": 12345678}, id="password-a-number"),
     ],
 )
 def test_login_with_bad_credentials_is_invalid_and_issues_no_token(shopper, credentials):
