@@ -13,7 +13,7 @@ from django.views.generic import FormView
 
 from accounts.forms import LoginForm, SignupForm
 from cart.services import MergeResult
-from cart.shopper import guest_cart_merge
+from cart.web.shopper import guest_cart_merge
 from core.errors import ApiError
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db import DatabaseError
 
 from cart.models import DeadLetter, Order, OrderLine, ReconciliationRun
-from cart.replay import dead_letter_replay
+from cart.persistence.replay import dead_letter_replay
 
 
 @admin.register(DeadLetter)

@@ -4,9 +4,9 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.shortcuts import render
 
-from cart.lines import line_id
+from cart.engine.lines import line_id
+from cart.engine.store import CartStore
 from cart.models import Cart, CartItem
-from cart.store import CartStore
 from config.sharding import shard_for_user
 
 

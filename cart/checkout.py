@@ -11,8 +11,6 @@ twice. The second waits for the first and then finds those lines gone.
 """
 
 import logging
-import secrets
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,12 +19,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from cart import keys
-from cart.lines import CartLine
+from cart.engine import keys
+from cart.engine.lines import CartLine
+from cart.engine.locks import redis_lock
+from cart.engine.store import CartStore
 from cart.models import LineStatus, Order, OrderLine
 from cart.selectors import CartView, cart_get
 from cart.services import cart_remove_lines
-from cart.store import CartStore
 from catalog.cache import sku_info_many
 from catalog.events import publish_sku_changes
 from catalog.models import Sku, Stock
@@ -65,17 +64,16 @@ WAIT_SECONDS = 10.0
 def _one_checkout_at_a_time(user_id: int) -> Iterator[None]:
     """Hold the shopper's checkout lock (``SET NX PX``, owner token, compare-and-delete
     release), waiting up to ``WAIT_SECONDS`` for a checkout already running."""
-    store, key, token = CartStore(), keys.checkout_lock_key(user_id), secrets.token_hex(16)
-    deadline, pause = time.monotonic() + WAIT_SECONDS, 0.005
-    while not store.try_lock(key, token, LOCK_MS):
-        if time.monotonic() > deadline:
-            raise CheckoutInProgress()
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
-    try:
+    with redis_lock(
+        CartStore(),
+        keys.checkout_lock_key(user_id),
+        ttl_ms=LOCK_MS,
+        wait_seconds=WAIT_SECONDS,
+        on_timeout=CheckoutInProgress,
+        first_pause=0.005,
+        max_pause=0.1,
+    ):
         yield
-    finally:
-        store.unlock(key, token)
 
 
 def checkout_place_order(

@@ -21,13 +21,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cart.api.serializers import parse_line_id
 from cart.checkout import checkout_place_order
-from cart.forms import first_error
-from cart.idempotency import request_fingerprint, run_once
+from cart.engine.idempotency import request_fingerprint, run_once
+from cart.engine.lines import parse_line_id
 from cart.selectors import CartView, order_get, orders_for_user
-from cart.shopper import shopper_cart
 from cart.templatetags.shop import money
+from cart.web.forms import first_error
+from cart.web.shopper import shopper_cart
 from core.errors import (
     ApiError,
     InvalidInput,

@@ -4,14 +4,16 @@ and checkout all use."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from cart.hot import hot_carts
-from cart.lines import CartLine
-from cart.loading import cart_ensure_loaded
+from cart.engine import keys, sync
+from cart.engine.hot import hot_carts
+from cart.engine.lines import CartLine
+from cart.engine.loading import cart_ensure_loaded
+from cart.engine.status import info_of_line, line_status
+from cart.engine.store import CartStore, RawCart
 from cart.models import LineStatus
-from cart.status import info_of_line, line_status
-from cart.store import CartStore, RawCart
 from catalog.cache import SkuInfo, sku_info_many
 from pricing.money import quantize
 
@@ -110,7 +112,7 @@ def cart_view_from_raw(*, user_id: int, raw: RawCart, infos: dict[int, SkuInfo] 
 def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
     """Return the cart's lines and version from Redis, loading a cold cart first.
 
-    Warm: one Redis round trip; a hot cart (see ``cart.hot``) none.
+    Warm: one Redis round trip; a hot cart (see ``cart.engine.hot``) none.
     """
     if settings.HOT_CART_CACHE:
         copy = hot_carts.get(user_id)
@@ -157,9 +159,20 @@ def order_get(*, user_id: int, order_id: int):
     from django.db.models import Prefetch
 
     from cart.models import Order, OrderLine
-    from catalog.ids import MAX_ID
+    from core.ids import MAX_ID
 
     if not 1 <= order_id <= MAX_ID:
         return None
     lines = Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))  # the order checkout wrote them
     return Order.objects.filter(user_id=user_id, pk=order_id).prefetch_related(lines).first()
+
+
+async def cart_version_now(user_id: int) -> int:
+    """The cart's current version: one Redis read when the cart is cached, else the cart
+    is loaded from its shard once (in a thread: the loader is synchronous)."""
+    hub = sync.cart_event_hub()
+    raw = await hub.client.hget(keys.cart_key(user_id), "_v")
+    if raw is not None:
+        return int(raw)
+    cart = await sync_to_async(cart_get_raw, thread_sensitive=False)(user_id=user_id)
+    return cart.version

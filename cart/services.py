@@ -8,15 +8,15 @@ from enum import StrEnum
 
 from django.conf import settings
 
-from cart.hot import hot_carts
-from cart.lines import CartLine, line_id
-from cart.loading import cart_ensure_loaded
+from cart import metrics
+from cart.engine.hot import hot_carts
+from cart.engine.lines import CartLine, line_id
+from cart.engine.loading import cart_ensure_loaded
+from cart.engine.status import info_of_line, line_status
+from cart.engine.store import CartStore, NotLoaded, RawCart
 from cart.models import LineStatus
-from cart.status import info_of_line, line_status
-from cart.store import CartStore, NotLoaded, RawCart
 from catalog.cache import SkuInfo, sku_info_held, sku_info_many
 from core.errors import CartFull, LineNotFound, VersionMismatch
-from ops import metrics
 
 _ERRORS = {"cart_full": CartFull, "line_not_found": LineNotFound}
 

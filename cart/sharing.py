@@ -21,7 +21,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils import timezone
 
-from cart.lines import line_id
+from cart.engine.lines import line_id
 from cart.selectors import CartView
 from cart.services import MergeEntry, MergePolicy, MergeResult, cart_merge
 from core.errors import ApiError, NotFound

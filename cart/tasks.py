@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from cart.consumer import consumers_prune
-from cart.persistence import persistence_drain_all
-from cart.prewarm import carts_prewarm
-from cart.reconciliation import reconcile_run
-from cart.replay import dead_letter_replay
+from cart.persistence.consumer import consumers_prune
+from cart.persistence.prewarm import carts_prewarm
+from cart.persistence.reconciliation import reconcile_run
+from cart.persistence.replay import dead_letter_replay
+from cart.persistence.write_behind import persistence_drain_all
 from cart.sharing import MySQLSnapshotStore, snapshot_store
 from cart.validity import lines_recheck_for_skus
 
@@ -59,7 +59,7 @@ def recheck_lines_for_skus(sku_ids: list[int]) -> int:
     return lines_recheck_for_skus(sku_ids=sku_ids)
 
 
-@shared_task(name="cart.prewarm", ignore_result=True)
+@shared_task(name="cart.persistence.prewarm", ignore_result=True)
 def prewarm(active_since_days: float = 7.0) -> int:
     """Load recently active carts into Redis (schedule it an hour before an event in
     admin's periodic tasks). Safe to run twice: loaded carts are left alone."""

@@ -16,12 +16,13 @@ from collections import defaultdict
 
 import redis
 
-from cart import keys, streams
+from cart.engine import keys, streams
+from cart.engine.lines import split_line_id
+from cart.engine.status import line_status
+from cart.engine.store import CartStore, NotLoaded
+from cart.engine.streams import consumer_name, ensure_group
 from cart.models import CartItem, LineStatus
-from cart.persistence import consumer_name, ensure_group
 from cart.services import LineCheck, cart_record_checks
-from cart.status import line_status
-from cart.store import CartStore, NotLoaded
 from catalog.cache import SkuInfo, sku_info_refresh
 from config.sharding import SHARD_ALIASES
 from ops.redis_client import get_redis
@@ -83,8 +84,7 @@ def line_checks_drain(
                 continue
             user_id = int(fields[b"u"])
             for field in fields[b"f"].decode().split(","):
-                item_id, sku_id = field.split(":")
-                lines_by_user[user_id].append((int(item_id), int(sku_id)))
+                lines_by_user[user_id].append(split_line_id(field))
     if not done:
         return 0
     changed = 0

@@ -23,8 +23,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from catalog.metrics import SKU_CACHE
 from catalog.models import Sku
-from ops.metrics import SKU_CACHE
 from ops.redis_client import UNREACHABLE, get_redis, mget
 from pricing.selectors import price_effective_many
 

@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from catalog.ids import MAX_ID
 from core.api.fields import DecimalStringField, StrictIntegerField
+from core.ids import MAX_ID
 
 
 class SkuImportSerializer(serializers.Serializer):

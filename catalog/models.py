@@ -1,6 +1,6 @@
 from django.db import models
 
-from catalog.ids import ID_VALIDATORS
+from core.ids import ID_VALIDATORS
 
 
 class Item(models.Model):

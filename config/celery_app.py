@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-from cart.consumer import PersistenceConsumerStep
+from cart.persistence.consumer import PersistenceConsumerStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 

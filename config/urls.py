@@ -27,11 +27,11 @@ urlpatterns = [
         csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
-    *([path("api/bench/", include("ops.bench_urls"))] if settings.BENCHMARK_ENDPOINTS else []),
+    *([path("api/bench/", include("cart.api.bench_urls"))] if settings.BENCHMARK_ENDPOINTS else []),
     re_path(r"^api/", api_not_found),
     path("admin/", admin.site.urls),
-    path("", include("catalog.urls")),
-    path("", include("cart.urls")),
+    path("", include("cart.web.product_urls")),
+    path("", include("cart.web.urls")),
     path("", include("accounts.urls")),
 ]
 

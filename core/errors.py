@@ -204,7 +204,7 @@ def service_unavailable_for(exc: BaseException) -> ServiceUnavailable | None:
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
 
-    from ops import metrics
+    from core import metrics
 
     if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
         service = "redis"

@@ -2,7 +2,7 @@
 
 import time
 
-from ops.metrics import REQUEST_LATENCY
+from core.metrics import REQUEST_LATENCY
 from ops.redis_client import one_redis_timeout_per_request
 
 

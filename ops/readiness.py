@@ -2,10 +2,10 @@
 
 from concurrent.futures import ThreadPoolExecutor, wait
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connections
 
-from config.celery_app import app as celery_app
 from ops.redis_client import get_redis
 
 # The whole probe answers within this: a service that has not answered by then is

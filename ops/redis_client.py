@@ -3,7 +3,7 @@
 ``REDIS_URL`` names one server (``redis://``, ``unix://``) or, with ``redis+cluster://``,
 any node of a Redis Cluster; callers get the matching redis-py client and never need
 to know which, as long as each command or script stays inside one hash slot (the key
-functions in ``cart.keys`` and ``ops.ratelimit`` see to that).
+functions in ``cart.engine.keys`` and ``ops.ratelimit`` see to that).
 
 **Failing fast.** A request must not wait on a Redis that is gone or hung: ``get_redis``
 (the request path, and Django's cache through ``ops.cache_client``) connects and reads
@@ -29,7 +29,7 @@ from redis.backoff import NoBackoff
 from redis.cluster import ClusterPipeline, RedisCluster
 from redis.retry import Retry
 
-from ops import metrics
+from core import metrics
 
 # Errors that say "Redis did not answer", as opposed to a command's own error.
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)

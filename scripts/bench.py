@@ -38,7 +38,7 @@ from knox.models import AuthToken  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from cart import keys  # noqa: E402
-from cart.persistence import persistence_backlog, persistence_drain_all  # noqa: E402
+from cart.persistence.write_behind import persistence_backlog, persistence_drain_all  # noqa: E402
 from cart.selectors import cart_get  # noqa: E402
 from cart.services import MergeEntry, cart_merge  # noqa: E402
 from catalog.models import Sku  # noqa: E402
@@ -279,7 +279,7 @@ def _prewarm_figures(carts: int) -> str:
 
     from django.utils import timezone
 
-    from cart.prewarm import carts_prewarm
+    from cart.persistence.prewarm import carts_prewarm
     from config.sharding import shard_for_user
 
     first = 50_000_000

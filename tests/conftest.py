@@ -17,7 +17,7 @@ def _clean_redis():
     with no process-local copies of carts, rendered carts or SKUs (ids repeat from test
     to test)."""
     from cart.api.render_cache import rendered_carts
-    from cart.hot import hot_carts
+    from cart.engine.hot import hot_carts
     from catalog.cache import local_cache
 
     client = get_redis()

@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from cart import keys
+from cart.engine import keys
 from ops.redis_client import get_redis
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all

@@ -10,10 +10,10 @@ from django.test import override_settings
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
-from cart import keys
-from cart.persistence import persistence_backlog
+from cart.engine import keys
+from cart.engine.streams import StreamPoller
+from cart.persistence.write_behind import persistence_backlog
 from cart.services import cart_add_line
-from cart.streams import StreamPoller
 from ops.ratelimit import _keys as rate_limit_keys
 from ops.redis_client import get_redis, plain_url
 from tests.cart.helpers import cached, drain, persisted

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
-from cart.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
+from cart.engine.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
 from core.errors import InvalidInput
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?([0-9]{1,19})"?\s*$')

@@ -5,7 +5,7 @@ a thread, so thousands of idle devices cost no workers (docs/sync-and-sharing.md
 how it is deployed next to the WSGI workers). DRF's authentication is synchronous, so
 the view authenticates itself with the same token logic (in a thread, once per
 connection) or the session. After that, nothing per message touches the database:
-versions come from Redis pub/sub (``cart.sync``).
+versions come from Redis pub/sub (``cart.engine.sync``).
 
 Stream: ``retry`` and an event with the current version at once, then an event for
 every newer version, and a comment line every ``CART_EVENTS_HEARTBEAT_SECONDS`` so
@@ -22,8 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import CachedTokenAuthentication
-from cart.selectors import cart_get_raw
-from cart.sync import EventsLost, cart_events_listen, cart_version_now
+from cart.engine.sync import EventsLost, cart_events_listen
+from cart.selectors import cart_get_raw, cart_version_now
 from core.errors import ApiError
 from ops.switches import require_feature
 

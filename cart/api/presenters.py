@@ -6,11 +6,11 @@ from django.conf import settings
 
 from cart.api.render_cache import rendered_carts
 from cart.checkout import PlacedOrder
-from cart.lines import CartLine, line_id
+from cart.engine.lines import CartLine, line_id
+from cart.engine.status import info_of_line
+from cart.engine.store import RawCart
 from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
 from cart.services import LineChange
-from cart.status import info_of_line
-from cart.store import RawCart
 from catalog.cache import sku_info_many
 from core.api.dates import iso_utc, iso_utc_ms
 from core.api.renderers import FastJSONRenderer

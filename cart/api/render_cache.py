@@ -13,8 +13,8 @@ from collections import OrderedDict
 
 from django.conf import settings
 
+from cart import metrics
 from catalog.cache import SkuInfo
-from ops import metrics
 
 
 class RenderedCarts:

@@ -1,14 +1,11 @@
 """Request bodies of the cart API. Strict: JSON numbers for numbers, no unknown fields."""
 
-import re
-
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cart.lines import line_id
+from cart.engine.lines import line_id, parse_line_id
 from cart.services import MergePolicy
-from catalog.ids import ID_PATTERN, LINE_ID_PATTERN, MAX_ID
 from core.api.fields import (
     DecimalStringField,
     IdField,
@@ -17,6 +14,7 @@ from core.api.fields import (
     StrictSerializer,
     plain_ints,
 )
+from core.ids import LINE_ID_PATTERN, MAX_ID
 
 MAX_QUANTITY = 999
 
@@ -89,22 +87,6 @@ class LineIdField(serializers.CharField):
         if parsed is None:
             self.fail("invalid")
         return line_id(*parsed)
-
-
-_LINE_ID = re.compile(f"({ID_PATTERN}):({ID_PATTERN})")
-
-
-def parse_line_id(value: str) -> tuple[int, int] | None:
-    """Return ``(item_id, sku_id)`` of a canonical line id, or None.
-
-    Canonical: ASCII digits without leading zeros, each id from 1 to ``MAX_ID`` (the
-    pattern checks the range). ``str.isdigit`` and ``int`` also take superscripts or
-    Arabic-Indic digits, and "07" and "7" would be one line with two names.
-    """
-    match = _LINE_ID.fullmatch(value)
-    if match is None:
-        return None
-    return int(match.group(1)), int(match.group(2))
 
 
 class SelectionIn(StrictSerializer):

@@ -10,11 +10,12 @@ from cart import selectors, services
 from cart.api import schemas
 from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version, not_modified, respond_once
 from cart.api.presenters import cart_body, line_change_json, order_json, raw_cart_json
-from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn, parse_line_id
+from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn
 from cart.checkout import checkout_place_order
-from catalog.ids import LINE_ID_PATTERN
+from cart.engine.lines import parse_line_id
 from core.api.schema import errors
 from core.errors import InvalidInput
+from core.ids import LINE_ID_PATTERN
 from ops.ratelimit import CoreReadThrottle, CoreWriteThrottle
 
 LINE_ID = OpenApiParameter(

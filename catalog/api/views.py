@@ -7,9 +7,9 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from catalog.ids import ID_PATTERN
 from catalog.selectors import Product, products_dress, products_queryset
 from core.api.schema import errors
+from core.ids import ID_PATTERN
 from ops.ratelimit import CoreReadThrottle
 
 _CANONICAL_ID = re.compile(ID_PATTERN)  # 1..MAX_ID, no leading zeros: one URL per product

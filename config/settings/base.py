@@ -91,7 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "cart.context_processors.header_cart",
+                "cart.web.context_processors.header_cart",
             ],
         },
     },
@@ -381,7 +381,7 @@ CART_PERSIST_LINGER_MS = env_int("CART_PERSIST_LINGER_MS", 250)
 # 1024 = a quiet slot is read at least every 16 passes, about 2 s when idle; a pass over
 # 1024 streams costs the consumer ~15 ms of CPU, see docs/scaling.md).
 CART_STREAM_POLL_WINDOW = env_int("CART_STREAM_POLL_WINDOW", 1024)
-# Run the persistence consumer inside each Celery worker (see cart/consumer.py).
+# Run the persistence consumer inside each Celery worker (see cart/persistence/consumer.py).
 CART_PERSIST_CONSUMER = env_bool("CART_PERSIST_CONSUMER", True)
 # Tombstones stay this long so a late message cannot resurrect a removed line.
 CART_TOMBSTONE_RETENTION_HOURS = env_int("CART_TOMBSTONE_RETENTION_HOURS", 24)
@@ -396,7 +396,7 @@ SKU_INFO_LOCAL_TTL_SECONDS = env_int("SKU_INFO_LOCAL_TTL_SECONDS", 10)
 SKU_PRICE_MAX_AGE_SECONDS = env_int("SKU_PRICE_MAX_AGE_SECONDS", 300)
 STOCK_HINT_TTL_SECONDS = env_int("STOCK_HINT_TTL_SECONDS", 3600)
 DEFAULT_CURRENCY = "USD"
-# Floor endpoints for `make bench` (ops/bench_views.py); never on in a real deployment.
+# Floor endpoints for `make bench` (cart/api/bench_views.py); never on in a real deployment.
 BENCHMARK_ENDPOINTS = env_bool("BENCHMARK_ENDPOINTS", False)
 
 # Periodic tasks; the database scheduler copies these into django-celery-beat's tables,

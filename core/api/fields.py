@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from catalog.ids import MAX_ID
+from core.ids import MAX_ID
 
 
 class StrictIntegerField(serializers.IntegerField):

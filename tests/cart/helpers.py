@@ -1,6 +1,6 @@
+from cart.engine.store import CartStore
 from cart.models import Cart, CartItem, LineStatus
-from cart.persistence import persistence_drain_all
-from cart.store import CartStore
+from cart.persistence.write_behind import persistence_drain_all
 
 
 def cached(user_id: int) -> dict[str, tuple]:

@@ -14,7 +14,7 @@ import django
 
 django.setup()
 
-from cart.hot import hot_carts  # noqa: E402
+from cart.engine.hot import hot_carts  # noqa: E402
 from cart.selectors import cart_get_raw  # noqa: E402
 
 for line in sys.stdin:

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from cart.keys import cart_key
+from cart.engine.keys import cart_key
 from catalog.cache import local_cache, sku_info_many, sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all

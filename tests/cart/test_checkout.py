@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from cart import checkout, keys
+from cart import checkout
+from cart.engine import keys
+from cart.engine.store import CartStore
 from cart.models import Order, OrderLine
-from cart.store import CartStore
 from catalog.cache import SkuInfo, sku_info_key
 from catalog.models import Stock
 from ops.redis_client import get_redis

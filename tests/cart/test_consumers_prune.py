@@ -3,9 +3,10 @@ holding nothing; one that still holds entries stays (tests on the real Redis).""
 
 import time
 
-from cart import keys
-from cart.consumer import consumers_prune
-from cart.persistence import GROUP, ensure_group
+from cart.engine import keys
+from cart.engine.streams import ensure_group
+from cart.persistence.consumer import consumers_prune
+from cart.persistence.write_behind import GROUP
 from cart.validity import GROUP as CHECK_GROUP
 from ops.redis_client import get_redis
 from tests.conftest import db_all

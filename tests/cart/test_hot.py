@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cart.hot import hot_carts
+from cart.engine.hot import hot_carts
 from cart.selectors import cart_get_raw
 from cart.services import cart_add_line
 from tests.conftest import db_all

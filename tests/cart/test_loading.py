@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connections
 from prometheus_client import REGISTRY
 
-from cart import keys
+from cart.engine import keys
 from cart.selectors import cart_get
 from cart.services import cart_add_line
 from tests.cart.helpers import cached, drain, persisted
@@ -64,7 +64,7 @@ def test_a_dead_lock_holder_delays_the_load_only_until_its_lock_expires(_clean_r
 
 @db_all
 def test_a_loader_never_releases_a_lock_it_no_longer_owns(_clean_redis):
-    from cart.store import CartStore
+    from cart.engine.store import CartStore
 
     store = CartStore()
     assert store.try_lock(keys.lock_key(23), "mine", 1000)
@@ -91,7 +91,7 @@ def test_the_version_never_goes_down_after_redis_loses_the_cart(_clean_redis):
 
 @db_all
 def test_a_loaded_cart_is_never_overwritten_by_a_late_loader():
-    from cart.store import CartStore
+    from cart.engine.store import CartStore
 
     cart_add_line(user_id=25, item_id=1, sku_id=1, quantity=3)
     assert CartStore().fill(25, version=1, lines=[]) == 0

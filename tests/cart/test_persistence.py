@@ -6,13 +6,20 @@ import time
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
-from cart import keys
-from cart.lines import ms_to_datetime
+from cart.engine import keys
+from cart.engine.lines import ms_to_datetime
+from cart.engine.store import CartStore
+from cart.engine.streams import ensure_group
 from cart.models import Cart, CartItem, DeadLetter
-from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_backlog, persistence_drain, write_messages
+from cart.persistence.write_behind import (
+    GROUP,
+    _decode_entry,
+    persistence_backlog,
+    persistence_drain,
+    write_messages,
+)
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_select, cart_update_line
-from cart.store import CartStore
 from config.sharding import shard_for_user
 from tests.cart.helpers import cached, drain, persisted, persisted_version
 from tests.cart.shard_faults import shard_down
@@ -144,7 +151,7 @@ def test_one_batch_costs_two_statements_per_shard_whatever_its_size(_clean_redis
 def test_a_consumer_that_died_before_acking_has_its_messages_redelivered(_clean_redis, settings):
     settings.CART_PERSIST_RETRY_BASE_MS = 20
     cart_add_line(user_id=306, item_id=1, sku_id=1, quantity=3)
-    ensure_group(_clean_redis, keys.log_key(306))
+    ensure_group(_clean_redis, keys.log_key(306), GROUP)
     # Consumer "a" receives the message and dies before writing it.
     delivered = _clean_redis.xreadgroup(GROUP, "a", {keys.log_key(306): ">"}, count=10)
     assert delivered and persisted(306) == {}
@@ -161,7 +168,7 @@ def test_a_consumer_that_died_before_acking_has_its_messages_redelivered(_clean_
 def test_a_redelivery_after_the_commit_but_before_the_ack_is_a_no_op(_clean_redis, settings):
     settings.CART_PERSIST_RETRY_BASE_MS = 20
     cart_add_line(user_id=307, item_id=1, sku_id=1, quantity=3)
-    ensure_group(_clean_redis, keys.log_key(307))
+    ensure_group(_clean_redis, keys.log_key(307), GROUP)
     ((_, entries),) = _clean_redis.xreadgroup(GROUP, "a", {keys.log_key(307): ">"}, count=10)
     write_messages(shard_for_user(307), [_decode_entry(*entries[0])])  # committed, then "a" died
     cart_update_line(user_id=307, item_id=1, sku_id=1, quantity=8)

@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.utils import timezone
 from redis.cluster import RedisCluster
 
-from cart import keys
-from cart.loading import cart_read_persisted
+from cart.engine import keys
+from cart.engine.loading import cart_read_persisted
+from cart.engine.store import CartStore
 from cart.models import Cart
-from cart.prewarm import carts_prewarm
+from cart.persistence.prewarm import carts_prewarm
 from cart.services import cart_add_line, cart_update_line
-from cart.store import CartStore
 from cart.validity import line_checks_drain
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all

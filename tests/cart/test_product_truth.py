@@ -11,12 +11,12 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from cart import keys
-from cart.guest import COOKIE_NAME, GuestCart
+from cart.engine import keys
 from cart.models import CartItem, Order
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge
 from cart.validity import line_checks_drain, lines_recheck_for_skus
+from cart.web.guest import COOKIE_NAME, GuestCart
 from catalog.cache import local_cache, sku_info_key, sku_info_many, stock_key
 from catalog.models import Stock
 from ops.redis_client import get_redis

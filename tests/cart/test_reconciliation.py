@@ -9,9 +9,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.utils import timezone
 
-from cart import keys
+from cart.engine import keys
 from cart.models import CartItem, ReconciliationRun
-from cart.reconciliation import reconcile_run
+from cart.persistence.reconciliation import reconcile_run
 from cart.services import cart_add_line, cart_remove_line, cart_update_line
 from config.sharding import shard_for_user
 from tests.cart.helpers import cached, cached_version, drain, persisted, persisted_version

@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
+from cart import metrics
 from cart.api.render_cache import RenderedCarts, rendered_carts
-from cart.lines import CartLine
+from cart.engine.lines import CartLine
 from catalog.cache import sku_info_refresh
-from ops import metrics
 from pricing.models import Price
 from tests.conftest import db_all
 from tests.factories import SkuFactory

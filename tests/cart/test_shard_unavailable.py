@@ -4,7 +4,7 @@ other pages still shows."""
 
 import pytest
 
-from cart import keys
+from cart.engine import keys
 from config.sharding import shard_for_user
 from ops.redis_client import get_redis
 from tests.api_client import ApiClient

@@ -5,9 +5,9 @@ import json
 import pytest
 from django.conf import settings
 
-from cart import keys
+from cart.engine import keys
+from cart.engine.store import CartStore, NotLoaded
 from cart.services import cart_add_line, cart_remove_line, cart_update_line
-from cart.store import CartStore, NotLoaded
 from catalog.cache import local_cache
 from core.errors import CartFull, VersionMismatch
 from tests.cart.helpers import cached

@@ -18,9 +18,9 @@ from django.test import AsyncClient, override_settings
 from knox.models import AuthToken
 from redis.cluster import RedisCluster
 
-from cart import keys
+from cart.engine import keys
+from cart.engine.sync import Listener, cart_event_hub, cart_events_listen
 from cart.services import cart_add_line, cart_update_line
-from cart.sync import Listener, cart_event_hub, cart_events_listen
 from tests.api_client import ApiClient
 from tests.conftest import db_all_tx
 from tests.factories import UserFactory

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from cart import keys
+from cart.engine import keys
 from cart.models import CartItem
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_update_line

@@ -8,8 +8,8 @@ import re
 import pytest
 import yaml
 
-from cart.api.serializers import parse_line_id
-from catalog.ids import ID_PATTERN, LINE_ID_PATTERN, MAX_ID
+from cart.engine.lines import parse_line_id
+from core.ids import ID_PATTERN, LINE_ID_PATTERN, MAX_ID
 from tests.api_client import ApiClient
 from tests.factories import SkuFactory
 

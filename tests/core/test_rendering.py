@@ -11,7 +11,7 @@ from rest_framework.exceptions import ErrorDetail, ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
-from cart.lines import ms_to_datetime
+from cart.engine.lines import ms_to_datetime
 from core.api.dates import iso_utc, iso_utc_ms
 from core.api.parsers import StrictJSONParser
 from core.api.renderers import FastJSONRenderer

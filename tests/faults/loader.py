@@ -3,7 +3,7 @@
     python -m tests.faults.loader die|pause USER_ID
 
 Takes the user's loading mutex and reads the cart from its shard, like
-``cart.loading.cart_ensure_loaded``, then either waits to be killed (``die``) or stops
+``cart.engine.loading.cart_ensure_loaded``, then either waits to be killed (``die``) or stops
 itself with SIGSTOP before filling Redis (``pause``), so the test can let the mutex
 expire, change the cart elsewhere and resume it. The pause lives here, never in the app.
 """
@@ -22,9 +22,9 @@ def main(mode: str, user_id: int) -> int:
     django.setup()
     from django.conf import settings
 
-    from cart import keys
-    from cart.loading import cart_read_persisted
-    from cart.store import CartStore
+    from cart.engine import keys
+    from cart.engine.loading import cart_read_persisted
+    from cart.engine.store import CartStore
 
     store = CartStore()
     lock, token = keys.lock_key(user_id), secrets.token_hex(16)

@@ -3,7 +3,7 @@ acknowledged change is in MySQL after one reconciliation pass once they are back
 
 import pytest
 
-from cart.persistence import persistence_backlog
+from cart.persistence.write_behind import persistence_backlog
 from tests.cart.helpers import cached, catalog_checked, persisted
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import run_python, running, start_worker, wait_for

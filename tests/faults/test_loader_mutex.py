@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cart import keys
+from cart.engine import keys
 from cart.selectors import cart_get
 from cart.services import cart_add_line
 from ops.redis_client import get_redis

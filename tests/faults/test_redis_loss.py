@@ -31,7 +31,7 @@ def _parse_acks(output: str) -> list[tuple[float, int, str, int]]:
 def test_redis_killed_and_restarted_loses_at_most_the_documented_window(tmp_path):
     import redis
 
-    from cart.persistence import GROUP
+    from cart.persistence.write_behind import GROUP
 
     server = RedisServer(tmp_path)
     server.start()

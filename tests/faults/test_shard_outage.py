@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from cart.models import DeadLetter
-from cart.persistence import persistence_backlog
+from cart.persistence.write_behind import persistence_backlog
 from cart.services import cart_add_line, cart_update_line
 from config.sharding import shard_for_user
 from tests.cart.helpers import cached, cached_version, persisted

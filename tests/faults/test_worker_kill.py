@@ -4,9 +4,10 @@ to another worker, MySQL ends equal to Redis, and no quantity is applied twice."
 import pytest
 from django.db import connections
 
-from cart import keys
+from cart.engine import keys
+from cart.engine.streams import ensure_group
 from cart.models import DeadLetter
-from cart.persistence import GROUP, _decode_entry, ensure_group, persistence_backlog, write_messages
+from cart.persistence.write_behind import GROUP, _decode_entry, persistence_backlog, write_messages
 from cart.services import cart_add_line, cart_update_line
 from config.sharding import shard_for_user
 from ops.redis_client import get_redis
@@ -82,7 +83,7 @@ def test_a_redelivery_after_the_commit_but_before_the_ack_changes_nothing(tmp_pa
     cart_update_line(user_id=user, item_id=1, sku_id=1, delta=1)
     client = get_redis()
     stream = keys.log_key(user)
-    ensure_group(client, stream)
+    ensure_group(client, stream, GROUP)
     [(_, entries)] = client.xreadgroup(GROUP, "crashed-consumer", {stream: ">"})
     write_messages(shard_for_user(user), [_decode_entry(entry_id, fields) for entry_id, fields in entries])
     assert persisted(user) == cached(user)

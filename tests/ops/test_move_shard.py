@@ -15,10 +15,10 @@ from django.core.management import call_command, execute_from_command_line
 from django.db import connections
 from django.utils import timezone
 
-from cart import shard_move
 from cart.models import CartItem
+from cart.persistence import shard_move
+from cart.persistence.shard_move import TABLES, attach_target, detach_target
 from cart.services import cart_add_line, cart_update_line
-from cart.shard_move import TABLES, attach_target, detach_target
 from config.sharding import SHARD_ALIASES, expand_shard_urls, shard_for_user
 from tests.cart.helpers import drain
 from tests.conftest import db_all, needs_mysql

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from cart.guest import COOKIE_NAME, GuestCart
 from cart.services import cart_set_line_status
+from cart.web.guest import COOKIE_NAME, GuestCart
 from catalog.cache import sku_info_refresh
 from catalog.models import Sku, Stock
 from tests.factories import ItemFactory, PriceFactory, SkuFactory, StockFactory

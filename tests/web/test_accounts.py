@@ -5,9 +5,9 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from cart.guest import COOKIE_NAME, GuestCart, GuestLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line
+from cart.web.guest import COOKIE_NAME, GuestCart, GuestLine
 from tests.conftest import db_all
 from tests.factories import UserFactory
 from tests.web.helpers import make_sku

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import signing
 
-from cart.guest import COOKIE_MAX_BYTES, COOKIE_SALT, GuestCart, GuestLine
+from cart.web.guest import COOKIE_MAX_BYTES, COOKIE_SALT, GuestCart, GuestLine
 from core.errors import CartFull, LineNotFound
 
 

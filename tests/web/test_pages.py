@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from cart.guest import COOKIE_NAME, GuestCart, GuestLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line
+from cart.web.guest import COOKIE_NAME, GuestCart, GuestLine
 from catalog.cache import sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all

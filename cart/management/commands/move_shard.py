@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cart.shard_move import MoveError, MoveReport, move_shard, new_shard_urls, verify_shard
+from cart.persistence.shard_move import MoveError, MoveReport, move_shard, new_shard_urls, verify_shard
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from cart.prewarm import carts_prewarm
+from cart.persistence.prewarm import carts_prewarm
 from core.progress import ProgressBar
 
 

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from cart.reconciliation import reconcile_run
+from cart.persistence.reconciliation import reconcile_run
 from core.progress import ProgressBar
 
 

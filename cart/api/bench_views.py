@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cart import keys
+from cart.engine import keys
 from cart.models import Cart, CartItem
 from ops.redis_client import get_redis
 

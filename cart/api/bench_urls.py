@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ops import bench_views
+from cart.api import bench_views
 
 urlpatterns = [
     path("bare", bench_views.BareView.as_view()),

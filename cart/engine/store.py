@@ -13,11 +13,11 @@ import orjson
 import redis
 from django.conf import settings
 
-from cart import keys
-from cart.lines import CartLine, sku_id_of
+from cart.engine import keys
+from cart.engine.lines import CartLine, sku_id_of
 from ops.redis_client import get_redis
 
-SCRIPTS_DIR = Path(__file__).with_name("redis_scripts")
+SCRIPTS_DIR = Path(__file__).with_name("lua")
 MUTATIONS = ("add", "patch", "remove", "select", "merge", "set_status", "remove_lines")
 
 

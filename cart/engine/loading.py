@@ -1,17 +1,15 @@
 """Cache-aside loading of a cold cart, one loader per user at a time."""
 
-import secrets
-import time
-
 from django.conf import settings
 from django.db import DatabaseError
 
-from cart import keys
-from cart.lines import CartLine, datetime_to_ms
+from cart import metrics
+from cart.engine import keys
+from cart.engine.lines import CartLine, datetime_to_ms
+from cart.engine.locks import redis_lock
+from cart.engine.store import CartStore
 from cart.models import Cart, CartItem
-from cart.store import CartStore
 from core.errors import CartUnavailable
-from ops import metrics
 
 
 def cart_read_persisted(*, user_id: int) -> tuple[int, list[CartLine]]:
@@ -44,27 +42,19 @@ def cart_ensure_loaded(*, user_id: int, store: CartStore) -> None:
     The mutex expires after ``CART_LOAD_LOCK_MS``, so a loader that died frees it.
     Raises ``CartUnavailable`` when the shard cannot be read or the wait runs out.
     """
-    lock = keys.lock_key(user_id)
-    token = secrets.token_hex(16)
-    lock_ms = settings.CART_LOAD_LOCK_MS
-    deadline = time.monotonic() + lock_ms / 1000 + 1
-    pause = 0.002
-    while True:
-        if store.try_lock(lock, token, lock_ms):
-            try:
-                if not store.is_loaded(user_id):
-                    try:
-                        version, lines = cart_read_persisted(user_id=user_id)
-                    except DatabaseError as exc:
-                        raise CartUnavailable() from exc
-                    store.fill(user_id, version=version, lines=lines)
-                    metrics.CART_LOADS.inc()
-            finally:
-                store.unlock(lock, token)
+    with redis_lock(
+        store,
+        keys.lock_key(user_id),
+        ttl_ms=settings.CART_LOAD_LOCK_MS,
+        wait_seconds=settings.CART_LOAD_LOCK_MS / 1000 + 1,
+        on_timeout=CartUnavailable,
+        needed=lambda: not store.is_loaded(user_id),
+    ) as held:
+        if not held or store.is_loaded(user_id):
             return
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
-        if store.is_loaded(user_id):
-            return
-        if time.monotonic() > deadline:
-            raise CartUnavailable()
+        try:
+            version, lines = cart_read_persisted(user_id=user_id)
+        except DatabaseError as exc:
+            raise CartUnavailable() from exc
+        store.fill(user_id, version=version, lines=lines)
+        metrics.CART_LOADS.inc()

@@ -8,13 +8,13 @@ the first is still running waits for it briefly.
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from cart import keys
+from cart.engine import keys
+from cart.engine.locks import Backoff
 from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused
 from ops.redis_client import get_redis
 
@@ -49,7 +49,7 @@ def run_once(
     client = get_redis()
     key = keys.idempotency_key(user_id, client_key)
     pending = json.dumps({"state": "pending", "fp": fingerprint})
-    deadline = time.monotonic() + WAIT_FOR_FIRST_SECONDS
+    waits = Backoff(seconds=WAIT_FOR_FIRST_SECONDS, first=0.05, cap=0.05)
     while not client.set(key, pending, nx=True, ex=PENDING_TTL_SECONDS):
         raw = client.get(key)
         if raw is None:
@@ -59,9 +59,8 @@ def run_once(
             raise IdempotencyKeyReused()
         if record["state"] == "done":
             return StoredResponse(status=record["status"], body=record["body"], replayed=True)
-        if time.monotonic() > deadline:
+        if not waits.wait():
             raise IdempotencyKeyInFlight()
-        time.sleep(0.05)
 
     def store(status: int, body: dict | None) -> None:
         record = {"state": "done", "fp": fingerprint, "status": status, "body": body}

@@ -35,6 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import ConnectionDoesNotExist, load_backend
 
 from cart.models import Cart, CartItem
+from cart.persistence.sql import upsert_sql
 from config.db_router import MOVE_ALIAS_PREFIX
 from config.sharding import SHARD_ALIASES, expand_shard_urls
 
@@ -198,17 +199,6 @@ def iter_batches(
         last = tuple(rows[-1][i] for i in key_at)
 
 
-def _upsert_sql(vendor: str, table: Table, rows: int) -> str:
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(table.columns)) + ")"] * rows)
-    head = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES {placeholders}"
-    values = [c for c in table.columns if c not in table.key]
-    if vendor == "mysql":
-        return f"{head} ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in values)
-    return f"{head} ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET " + ", ".join(
-        f"{c} = excluded.{c}" for c in values
-    )
-
-
 def write_rows(alias: str, table: Table, rows: list[tuple]) -> None:
     """Upsert ``rows`` (full rows, source column order) into ``table`` on ``alias``.
 
@@ -218,7 +208,8 @@ def write_rows(alias: str, table: Table, rows: list[tuple]) -> None:
         return
     connection = connections[alias]
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute(_upsert_sql(connection.vendor, table, len(rows)), [v for row in rows for v in row])
+        sql = upsert_sql(connection.vendor, table=table.name, columns=table.columns, key=table.key, rows=len(rows))
+        cursor.execute(sql, [v for row in rows for v in row])
 
 
 def count_rows(alias: str, table: Table) -> int:

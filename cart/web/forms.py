@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from catalog.ids import MAX_ID
+from core.ids import MAX_ID
 
 MAX_QUANTITY = settings.CART_MAX_QUANTITY
 

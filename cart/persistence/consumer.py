@@ -23,9 +23,9 @@ def consume(stop: threading.Event, consumer: str) -> None:
     from django.conf import settings
     from django.db import close_old_connections
 
-    from cart import keys
-    from cart.persistence import persistence_drain
-    from cart.streams import StreamPoller
+    from cart.engine import keys
+    from cart.engine.streams import StreamPoller
+    from cart.persistence.write_behind import persistence_drain
     from cart.validity import line_checks_drain
     from ops.redis_client import get_background_redis
 
@@ -65,8 +65,8 @@ def consume(stop: threading.Event, consumer: str) -> None:
 def consumers_prune(*, idle_ms: int) -> int:
     """Remove the consumers that workers which are gone left in the persistence and check
     streams' groups: idle longer than ``idle_ms`` and holding nothing. Return how many."""
-    from cart import keys, streams
-    from cart.persistence import GROUP as PERSIST_GROUP
+    from cart.engine import keys, streams
+    from cart.persistence.write_behind import GROUP as PERSIST_GROUP
     from cart.validity import GROUP as CHECK_GROUP
 
     return sum(
@@ -89,7 +89,7 @@ class PersistenceConsumerStep(bootsteps.StartStopStep):
         return settings.CART_PERSIST_CONSUMER
 
     def start(self, worker):
-        from cart.persistence import consumer_name
+        from cart.engine.streams import consumer_name
 
         self.thread = threading.Thread(
             target=consume, args=(self.stop_event, consumer_name()), name="cart-persistence", daemon=True

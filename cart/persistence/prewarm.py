@@ -9,10 +9,10 @@ from datetime import timedelta
 from django.db import connections
 from django.utils import timezone
 
-from cart import keys
-from cart.lines import datetime_to_ms
+from cart.engine import keys
+from cart.engine.lines import datetime_to_ms
+from cart.engine.store import CartStore
 from cart.models import Cart
-from cart.store import CartStore
 from config.sharding import SHARD_ALIASES
 from ops.redis_batch import scripts_pipelined
 

@@ -17,8 +17,8 @@ import time
 
 from django.conf import settings
 
-from cart import keys
-from cart.store import RawCart
+from cart.engine import keys
+from cart.engine.store import RawCart
 from ops.redis_client import get_redis
 
 logger = logging.getLogger(__name__)

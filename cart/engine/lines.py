@@ -1,6 +1,7 @@
 """A cart line as the cart engine passes it around, and its compact Redis form."""
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -8,12 +9,38 @@ from decimal import Decimal
 import orjson
 
 from cart.models import LineStatus
+from core.ids import ID_PATTERN
 
 _STATUS = {s.value for s in LineStatus}
 
 
+# A line's id, "<item_id>:<sku_id>", is built and read only here.
+_LINE_ID = re.compile(f"({ID_PATTERN}):({ID_PATTERN})")
+
+
 def line_id(item_id: int, sku_id: int) -> str:
     return f"{item_id}:{sku_id}"
+
+
+def parse_line_id(value: str) -> tuple[int, int] | None:
+    """Return ``(item_id, sku_id)`` of a canonical line id from outside (a URL, a request
+    body, a form), or None.
+
+    Canonical: ASCII digits without leading zeros, each id from 1 to ``MAX_ID`` (the
+    pattern checks the range). ``str.isdigit`` and ``int`` also take superscripts or
+    Arabic-Indic digits, and "07" and "7" would be one line with two names.
+    """
+    match = _LINE_ID.fullmatch(value)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def split_line_id(field: str) -> tuple[int, int]:
+    """``(item_id, sku_id)`` of an id the engine wrote itself (a hash field, a stream
+    entry): trusted, so split without the pattern, on the hot path."""
+    item_id, _, sku_id = field.partition(":")
+    return int(item_id), int(sku_id)
 
 
 def sku_id_of(field: str | bytes) -> int:
@@ -57,14 +84,12 @@ class CartLine:
     @classmethod
     def from_redis(cls, field: str | bytes, raw: str | bytes | dict) -> "CartLine":
         """Decode a hash field ``"<item_id>:<sku_id>"`` and its compact JSON value."""
-        if isinstance(field, bytes):
-            field = field.decode()
-        item_id, sku_id = field.split(":")
+        item_id, sku_id = split_line_id(field.decode() if isinstance(field, bytes) else field)
         data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
         price = data.get("p")
         return cls(
-            item_id=int(item_id),
-            sku_id=int(sku_id),
+            item_id=item_id,
+            sku_id=sku_id,
             quantity=int(data["q"]),
             checked=bool(data.get("c", 1)),
             status=data.get("s") if data.get("s") in _STATUS else LineStatus.UNKNOWN.value,

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from cart import order_views, views
+from cart import order_views
+from cart.web import views
 
 app_name = "cart"
 

@@ -1,7 +1,7 @@
 """Live cart versions for devices that listen (API.md, "Multi-device sync").
 
 Every cart mutation script publishes ``{"version": v}`` on the user's channel
-(``cart.keys.events_channel``). A process does not open one Redis connection per
+(``cart.engine.keys.events_channel``). A process does not open one Redis connection per
 listening device: one pub/sub connection per process (per event loop) carries every
 channel its listeners need, subscribed while at least one listener of that user is
 connected. Waiting is a coroutine, never a thread, so ten thousand idle listeners cost
@@ -19,10 +19,9 @@ import weakref
 from collections.abc import AsyncIterator
 
 import redis.asyncio as aioredis
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from cart import keys
+from cart.engine import keys
 from ops.redis_client import is_cluster, plain_url
 
 logger = logging.getLogger(__name__)
@@ -191,16 +190,3 @@ async def cart_events_listen(user_id: int) -> AsyncIterator[Listener]:
         yield listener
     finally:
         await asyncio.shield(hub.remove(channel, listener))
-
-
-async def cart_version_now(user_id: int) -> int:
-    """The cart's current version: one Redis read when the cart is cached, else the cart
-    is loaded from its shard once (in a thread: the loader is synchronous)."""
-    from cart.selectors import cart_get_raw  # the selector pulls in the ORM; load it lazily
-
-    hub = cart_event_hub()
-    raw = await hub.client.hget(keys.cart_key(user_id), "_v")
-    if raw is not None:
-        return int(raw)
-    cart = await sync_to_async(cart_get_raw, thread_sensitive=False)(user_id=user_id)
-    return cart.version

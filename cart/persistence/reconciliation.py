@@ -13,13 +13,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from cart import keys
-from cart.lines import CartLine, datetime_to_ms
+from cart import metrics
+from cart.engine import keys
+from cart.engine.lines import CartLine, datetime_to_ms
+from cart.engine.store import CartStore, RawCart
 from cart.models import Cart, CartItem, ReconciliationRun
-from cart.persistence import LineState, write_states
-from cart.store import CartStore, RawCart
+from cart.persistence.write_behind import LineState, write_states
 from config.sharding import SHARD_ALIASES, shard_for_user
-from ops import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -22,20 +22,20 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 
-from cart.lines import CartLine, line_id
+from cart.engine.lines import CartLine, line_id
+from cart.engine.status import line_status
+from cart.engine.store import RawCart
 from cart.models import LineStatus
 from cart.selectors import CartView, cart_view_from_raw
 from cart.services import LineChange, MergeEntry
-from cart.status import line_status
-from cart.store import RawCart
 from catalog.cache import sku_info_many
-from catalog.ids import MAX_ID
 from core.errors import CartFull, LineNotFound
+from core.ids import MAX_ID
 
 COOKIE_NAME = "guest_cart"
 # Signing with a salt of its own: a value signed for another purpose (a session, a
 # password reset) never passes as a cart.
-COOKIE_SALT = "cart.guest.v1"
+COOKIE_SALT = "cart.web.guest.v1"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 # Browsers drop a cookie over 4096 bytes (name and attributes included) without a word,
 # which would silently empty the cart; refuse a new line before that instead.

@@ -2,7 +2,7 @@
 
 Every mutation script appends the absolute state of the lines it changed, with the new
 cart version, to a Redis stream in the same atomic call. Consumers (a Celery worker
-bootstep, see ``cart.consumer``) read it through a consumer group in batches, collapse
+bootstep, see ``cart.persistence.consumer``) read it through a consumer group in batches, collapse
 the batch to the newest state per line, and write each shard with one multi-row upsert
 that applies a row only when its version is newer. So a message may arrive twice, late
 or out of order and MySQL ends up the same.
@@ -13,8 +13,6 @@ become dead letters in ``default`` that staff replay from admin.
 """
 
 import logging
-import os
-import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,11 +23,12 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
-from cart import keys, streams
-from cart.lines import ms_to_datetime
+from cart import metrics
+from cart.engine import keys, streams
+from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
+from cart.persistence.sql import upsert_sql
 from config.sharding import shard_for_user
-from ops import metrics
 from ops.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
@@ -133,8 +132,7 @@ def _decode_entry(entry_id: bytes | str, fields: dict, stream: str = "") -> Mess
 
 
 # --- the upsert ---------------------------------------------------------------------
-# One statement per table per batch. The version guard is in SQL, so concurrent
-# consumers and replays never need a read-modify-write in Python.
+# One statement per table per batch, version-guarded (``cart.persistence.sql``).
 
 _LINE_COLUMNS = (
     "user_id",
@@ -170,29 +168,28 @@ def _row(vendor: str, plain: int, times: int) -> str:
 
 
 def _line_upsert_sql(vendor: str, rows: int) -> str:
-    placeholders = ", ".join([_row(vendor, len(_LINE_COLUMNS) - 2, 2)] * rows)
-    head = f"INSERT INTO cart_item ({', '.join(_LINE_COLUMNS)}) VALUES {placeholders}"
-    if vendor == "mysql":
-        # MySQL assigns left to right and later expressions see earlier results, so
-        # `version` must come last or the guard would compare against the new value.
-        sets = ", ".join(f"{c} = IF(VALUES(version) > version, VALUES({c}), {c})" for c in _GUARDED)
-        return f"{head} ON DUPLICATE KEY UPDATE {sets}, version = GREATEST(version, VALUES(version))"
-    sets = ", ".join(f"{c} = excluded.{c}" for c in (*_GUARDED, "version"))
-    return (
-        f"{head} ON CONFLICT (user_id, item_id, sku_id) DO UPDATE SET {sets} WHERE excluded.version > cart_item.version"
+    return upsert_sql(
+        vendor,
+        table="cart_item",
+        columns=_LINE_COLUMNS,
+        key=("user_id", "item_id", "sku_id"),
+        rows=rows,
+        update=_GUARDED,
+        version_guarded=True,
+        row=_row(vendor, len(_LINE_COLUMNS) - 2, 2),
     )
 
 
 def _cart_upsert_sql(vendor: str, rows: int) -> str:
-    head = f"INSERT INTO cart (user_id, version, update_time) VALUES {', '.join([_row(vendor, 2, 1)] * rows)}"
-    if vendor == "mysql":
-        return (
-            f"{head} ON DUPLICATE KEY UPDATE update_time = IF(VALUES(version) > version, VALUES(update_time), "
-            "update_time), version = GREATEST(version, VALUES(version))"
-        )
-    return (
-        f"{head} ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, "
-        "update_time = excluded.update_time WHERE excluded.version > cart.version"
+    return upsert_sql(
+        vendor,
+        table="cart",
+        columns=("user_id", "version", "update_time"),
+        key=("user_id",),
+        rows=rows,
+        update=("update_time",),
+        version_guarded=True,
+        row=_row(vendor, 2, 1),
     )
 
 
@@ -269,19 +266,6 @@ class DrainReport:
         self.dead_lettered += other.dead_lettered
         self.failed_shards |= other.failed_shards
         self.busy_streams |= other.busy_streams
-
-
-def consumer_name() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
-
-
-def ensure_group(client: redis.Redis, stream: str, group: str = GROUP) -> None:
-    try:
-        # From id 0, not "$": messages written before the group existed must not be skipped.
-        client.xgroup_create(stream, group, id="0", mkstream=True)
-    except redis.ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
 
 
 def _backoff_ms(deliveries: int) -> int:
@@ -387,12 +371,12 @@ def persistence_drain(
     return at once.
     """
     client = client or get_redis()
-    consumer = consumer or consumer_name()
+    consumer = consumer or streams.consumer_name()
     stream_keys = keys.log_keys() if stream_keys is None else stream_keys
     report = DrainReport()
     if len(stream_keys) == 1:
         (stream,) = stream_keys
-        ensure_group(client, stream)
+        streams.ensure_group(client, stream, GROUP)
         report.add(_retry_pending(client, stream, consumer, count))
         response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
         report.add(_process(client, [(stream, entries) for _, entries in response or []], {}))

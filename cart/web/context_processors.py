@@ -1,6 +1,6 @@
 """Template context for every page."""
 
-from cart.shopper import header_count
+from cart.web.shopper import header_count
 
 
 def header_cart(request):

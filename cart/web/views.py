@@ -12,9 +12,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import sharing
-from cart.api.serializers import parse_line_id
-from cart.forms import AddLineForm, SelectForm, UpdateLineForm, first_error
-from cart.shopper import keeps_guest_cart, shopper_cart
+from cart.engine.lines import parse_line_id
+from cart.web.forms import AddLineForm, SelectForm, UpdateLineForm, first_error
+from cart.web.shopper import keeps_guest_cart, shopper_cart
 from catalog.recommendations import recommendations_for_page
 from core.errors import ApiError
 from ops.switches import require_feature

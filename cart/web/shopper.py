@@ -2,7 +2,7 @@
 
 Pages talk to one interface whatever the shopper is. Account operations go to
 ``cart.services`` and reads to ``cart.selectors``, exactly as the API does; guest ones to
-``cart.guest``. Each request gets one object (``shopper_cart``), which also remembers the
+``cart.web.guest``. Each request gets one object (``shopper_cart``), which also remembers the
 cart it read, so the header's count costs nothing more on a page that shows the cart.
 """
 
@@ -12,11 +12,12 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from cart import guest, selectors, services
+from cart import selectors, services
+from cart.engine.status import info_of_line, line_status
 from cart.models import LineStatus
 from cart.selectors import CartView
 from cart.services import LineChange, MergeResult
-from cart.status import info_of_line, line_status
+from cart.web import guest
 from catalog.cache import SkuInfo, sku_info_many
 from core.errors import CartUnavailable, NotForSale, OutOfStock
 from ops.redis_client import UNREACHABLE

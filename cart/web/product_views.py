@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from cart.shopper import keeps_guest_cart
-from catalog.ids import MAX_ID
+from cart.web.shopper import keeps_guest_cart
 from catalog.selectors import products_dress, products_queryset
+from core.ids import MAX_ID
 
 PAGE_SIZE = 24
 _CANONICAL_ID = re.compile(r"[0-9]{1,19}")

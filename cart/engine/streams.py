@@ -1,13 +1,15 @@
 """Reading the cart's streams (persistence, line checks) through consumer groups.
 
 On one Redis server each kind is a single stream, which a consumer can block on. On a
-Redis Cluster there is one per hash slot (``cart.keys``), 16384 in all, and no command
+Redis Cluster there is one per hash slot (``cart.engine.keys``), 16384 in all, and no command
 may block on several: a consumer polls them instead, one script call per stream and one
 round trip per master (``ops.redis_batch``). ``StreamPoller`` bounds the work per pass:
 streams that just had entries are read on every pass, the idle ones in a rotating
 window, so a quiet slot waits at most one rotation and a busy one never waits.
 """
 
+import os
+import socket
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,8 +19,22 @@ import redis
 from ops.redis_batch import scripts_pipelined
 from ops.redis_client import get_redis
 
-_SCRIPT = (Path(__file__).with_name("redis_scripts") / "stream_read.lua").read_text()
-_PRUNE = (Path(__file__).with_name("redis_scripts") / "consumers_prune.lua").read_text()
+_SCRIPT = (Path(__file__).with_name("lua") / "stream_read.lua").read_text()
+_PRUNE = (Path(__file__).with_name("lua") / "consumers_prune.lua").read_text()
+
+
+def consumer_name() -> str:
+    """This process's name in a consumer group: unique per host and process."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
+    try:
+        # From id 0, not "$": messages written before the group existed must not be skipped.
+        client.xgroup_create(stream, group, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
 
 
 @cache

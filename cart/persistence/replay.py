@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cart.models import DeadLetter
-from cart.persistence import decode_payload, write_messages
+from cart.persistence.write_behind import decode_payload, write_messages
 from config.sharding import shard_for_user
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from cart.web import product_views as views
 
 app_name = "catalog"
 
