@@ -22,8 +22,8 @@ from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
 from core.errors import ServiceUnavailable
+from core.redis_client import UNREACHABLE
 from ops import ratelimit
-from ops.redis_client import UNREACHABLE
 
 # A token revoked some other way than logout (an account deactivated in admin) is
 # refused at most this long after the change.

@@ -28,8 +28,8 @@ import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from core.redis_client import get_redis
 from ops import metrics
-from ops.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from cart.models import CartItem, LineStatus
 from cart.services import LineCheck, cart_record_checks
 from catalog.cache import SkuInfo, sku_info_refresh
 from config.sharding import SHARD_ALIASES
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

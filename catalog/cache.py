@@ -25,7 +25,7 @@ from django.conf import settings
 
 from catalog.metrics import SKU_CACHE
 from catalog.models import Sku
-from ops.redis_client import UNREACHABLE, get_redis, mget
+from core.redis_client import UNREACHABLE, get_redis, mget
 from pricing.selectors import price_effective_many
 
 logger = logging.getLogger(__name__)

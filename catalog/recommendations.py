@@ -30,7 +30,7 @@ import numpy as np
 from django.conf import settings
 
 from catalog.models import Item, Sku
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.cache import sku_info_refresh, stock_hints_store
 from catalog.models import Stock
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,8 @@
-"""Guards that apply before any view runs."""
+"""Guards that apply before any view runs, one Redis timeout at most per request, and
+request latency by route for /metrics."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -8,6 +10,8 @@ from django.template.loader import render_to_string
 
 from core.api.views import is_api, json_error
 from core.errors import TooLarge, Unavailable503, service_unavailable_for
+from core.metrics import REQUEST_LATENCY
+from core.redis_client import one_redis_timeout_per_request
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +71,32 @@ class ApiJsonErrorsMiddleware:
 
 def _is_json(response) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
+
+
+class RedisFailFastMiddleware:
+    """After one Redis call of a request found Redis unreachable, the request's later
+    calls fail at once (``core.redis_client``): a request waits out one timeout, not one
+    per call, and answers 503 well within a second."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with one_redis_timeout_per_request():
+            return self.get_response(request)
+
+
+class RequestMetricsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        # Route names, not paths: ids in paths would make one series per cart line.
+        route = match.view_name if match is not None and match.view_name else "unmatched"
+        REQUEST_LATENCY.labels(route, request.method, f"{response.status_code // 100}xx").observe(
+            time.perf_counter() - started
+        )
+        return response

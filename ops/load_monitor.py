@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from core.redis_client import get_redis
 from ops import metrics
 from ops.ratelimit import GLOBAL_SPLIT, current_window, stats_key
-from ops.redis_client import get_redis
 from ops.switches import switch_set
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from pathlib import Path
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from core.redis_client import UNREACHABLE, get_redis
+from core.redis_snapshot import RedisHashSnapshot
 from ops import metrics
-from ops.redis_client import UNREACHABLE, get_redis
-from ops.redis_snapshot import RedisHashSnapshot
 
 GLOBAL_SPLIT = 64
 SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_bucket.lua").read_text()

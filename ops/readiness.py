@@ -6,7 +6,7 @@ from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connections
 
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 # The whole probe answers within this: a service that has not answered by then is
 # reported as not answering (a hung server must not hang the probe of a load balancer).

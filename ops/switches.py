@@ -9,8 +9,8 @@ request nothing in between.
 from django.conf import settings
 
 from core.errors import Degraded
-from ops.redis_client import get_redis
-from ops.redis_snapshot import RedisHashSnapshot
+from core.redis_client import get_redis
+from core.redis_snapshot import RedisHashSnapshot
 
 # Every switch the code knows, with what turning it off does.
 FEATURES = {

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.cache import sku_info_refresh
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from pricing.models import Promotion
 
 logger = logging.getLogger(__name__)

@@ -310,7 +310,7 @@ def _prewarm_figures(carts: int) -> str:
                     "INSERT INTO cart (user_id, version, update_time) VALUES (%s, %s, %s)",
                     [(u, 1, adapt(now)) for u in chunk],
                 )
-    from ops.redis_client import get_redis
+    from core.redis_client import get_redis
 
     client = get_redis()
     for start in range(first, first + carts, 1000):
@@ -331,7 +331,7 @@ def _machine() -> str:
     with connections["cart_00"].cursor() as cursor:
         cursor.execute("SELECT VERSION()" if connections["cart_00"].vendor == "mysql" else "SELECT sqlite_version()")
         database = f"{connections['cart_00'].vendor} {cursor.fetchone()[0]}"
-    from ops.redis_client import get_redis
+    from core.redis_client import get_redis
 
     redis_version = get_redis().info("server")["redis_version"]
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, {database}, Redis {redis_version}"

@@ -1,7 +1,7 @@
 import pytest
 from django.conf import settings
 
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 db_all = pytest.mark.django_db(databases="__all__")
 db_all_tx = pytest.mark.django_db(databases="__all__", transaction=True)

@@ -8,7 +8,7 @@ from django.db import connections
 from django.test.utils import CaptureQueriesContext
 from redis.cluster import RedisCluster
 
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 
 def _command_names(args) -> list[str]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from cart.engine import keys
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all
 

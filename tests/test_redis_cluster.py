@@ -14,8 +14,8 @@ from cart.engine import keys
 from cart.engine.streams import StreamPoller
 from cart.persistence.write_behind import persistence_backlog
 from cart.services import cart_add_line
+from core.redis_client import get_redis, plain_url
 from ops.ratelimit import _keys as rate_limit_keys
-from ops.redis_client import get_redis, plain_url
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all
 

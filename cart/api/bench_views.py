@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from cart.engine import keys
 from cart.models import Cart, CartItem
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 _INCREMENT = "return redis.call('HINCRBY', KEYS[1], 'n', 1)"
 

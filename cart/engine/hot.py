@@ -19,7 +19,7 @@ from django.conf import settings
 
 from cart.engine import keys
 from cart.engine.store import RawCart
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

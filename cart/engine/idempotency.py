@@ -16,7 +16,7 @@ from django.conf import settings
 from cart.engine import keys
 from cart.engine.locks import Backoff
 from core.errors import ApiError, IdempotencyKeyInFlight, IdempotencyKeyReused
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 MAX_KEY_LENGTH = 255
 # How long a reservation holds while its request runs; a crashed request frees the key then.

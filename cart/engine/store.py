@@ -15,7 +15,7 @@ from django.conf import settings
 
 from cart.engine import keys
 from cart.engine.lines import CartLine, sku_id_of
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 SCRIPTS_DIR = Path(__file__).with_name("lua")
 MUTATIONS = ("add", "patch", "remove", "select", "merge", "set_status", "remove_lines")

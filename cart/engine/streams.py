@@ -3,7 +3,7 @@
 On one Redis server each kind is a single stream, which a consumer can block on. On a
 Redis Cluster there is one per hash slot (``cart.engine.keys``), 16384 in all, and no command
 may block on several: a consumer polls them instead, one script call per stream and one
-round trip per master (``ops.redis_batch``). ``StreamPoller`` bounds the work per pass:
+round trip per master (``core.redis_batch``). ``StreamPoller`` bounds the work per pass:
 streams that just had entries are read on every pass, the idle ones in a rotating
 window, so a quiet slot waits at most one rotation and a busy one never waits.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import redis
 
-from ops.redis_batch import scripts_pipelined
-from ops.redis_client import get_redis
+from core.redis_batch import scripts_pipelined
+from core.redis_client import get_redis
 
 _SCRIPT = (Path(__file__).with_name("lua") / "stream_read.lua").read_text()
 _PRUNE = (Path(__file__).with_name("lua") / "consumers_prune.lua").read_text()

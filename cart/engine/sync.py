@@ -22,7 +22,7 @@ import redis.asyncio as aioredis
 from django.conf import settings
 
 from cart.engine import keys
-from ops.redis_client import is_cluster, plain_url
+from core.redis_client import is_cluster, plain_url
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 def _new_client() -> aioredis.Redis:
     # Its own client: asyncio connections belong to one event loop, and the
-    # synchronous client of ``ops.redis_client`` must not be used from a coroutine.
+    # synchronous client of ``core.redis_client`` must not be used from a coroutine.
     # A blocking pool: when many streams open at once their first reads queue for a
     # connection instead of failing (the plain pool raises past its limit).
     if is_cluster():

@@ -27,7 +27,7 @@ def consume(stop: threading.Event, consumer: str) -> None:
     from cart.engine.streams import StreamPoller
     from cart.persistence.write_behind import persistence_drain
     from cart.validity import line_checks_drain
-    from ops.redis_client import get_background_redis
+    from core.redis_client import get_background_redis
 
     # Its blocking reads wait up to BLOCK_MS on purpose: the background client's timeouts
     # allow that, where the request path's would call it a hung server.

@@ -14,7 +14,7 @@ from cart.engine.lines import datetime_to_ms
 from cart.engine.store import CartStore
 from cart.models import Cart
 from config.sharding import SHARD_ALIASES
-from ops.redis_batch import scripts_pipelined
+from core.redis_batch import scripts_pipelined
 
 BATCH = 500
 _LINES_SQL = (

@@ -29,7 +29,7 @@ from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
 from cart.persistence.sql import upsert_sql
 from config.sharding import shard_for_user
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 

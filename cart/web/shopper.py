@@ -20,7 +20,7 @@ from cart.services import LineChange, MergeResult
 from cart.web import guest
 from catalog.cache import SkuInfo, sku_info_many
 from core.errors import CartUnavailable, NotForSale, OutOfStock
-from ops.redis_client import UNREACHABLE
+from core.redis_client import UNREACHABLE
 
 logger = logging.getLogger(__name__)
 

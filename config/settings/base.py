@@ -41,9 +41,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "ops.request_context.RequestIdMiddleware",
-    "ops.middleware.RequestMetricsMiddleware",
-    "ops.middleware.RedisFailFastMiddleware",
+    "core.request_context.RequestIdMiddleware",
+    "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.RedisFailFastMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "core.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -169,7 +169,7 @@ REDIS_CLUSTER = REDIS_URL.startswith(("redis+cluster://", "rediss+cluster://"))
 # Prepended to every key the cart writes, so several deployments (or test runs) can
 # share one Redis. Keep it outside the {hash tag}.
 REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "")
-# Requests must fail fast when Redis is gone or hung (ops/redis_client.py): connect and
+# Requests must fail fast when Redis is gone or hung (core/redis_client.py): connect and
 # read timeouts well under a second, and a circuit breaker that stops calling a Redis
 # that just failed this many times in a row, for this long, then lets one call try.
 REDIS_CONNECT_TIMEOUT_SECONDS = float(env_str("REDIS_CONNECT_TIMEOUT_SECONDS", "0.25"))
@@ -187,8 +187,8 @@ CACHES = {
         "OPTIONS": {
             "CLIENT_CLASS": "django_redis.client.DefaultClient",
             "PARSER_CLASS": "redis.connection._HiredisParser",
-            # The request path's client (timeouts, circuit breaker): ops/cache_client.py.
-            "CONNECTION_FACTORY": "ops.cache_client.SharedClientConnectionFactory",
+            # The request path's client (timeouts, circuit breaker): core/cache_client.py.
+            "CONNECTION_FACTORY": "core.cache_client.SharedClientConnectionFactory",
         },
     }
 }
@@ -336,7 +336,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "ops.request_context.RequestIdFilter"},
+        "request_id": {"()": "core.request_context.RequestIdFilter"},
         # Credentials in URLs (the event stream's ?token=) never reach a log line.
         "scrub_secrets": {"()": "core.logging_filters.ScrubSecretsFilter"},
         # One line per 10 s for 429s and 503s, with a count of those left out.

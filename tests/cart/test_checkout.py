@@ -13,7 +13,7 @@ from cart.engine.store import CartStore
 from cart.models import Order, OrderLine
 from catalog.cache import SkuInfo, sku_info_key
 from catalog.models import Stock
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.api_client import ApiClient
 from tests.conftest import db_all, db_all_tx
 from tests.factories import SkuFactory

@@ -8,7 +8,7 @@ from cart.engine.streams import ensure_group
 from cart.persistence.consumer import consumers_prune
 from cart.persistence.write_behind import GROUP
 from cart.validity import GROUP as CHECK_GROUP
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.conftest import db_all
 
 pytestmark = db_all

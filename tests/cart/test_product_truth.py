@@ -19,7 +19,7 @@ from cart.validity import line_checks_drain, lines_recheck_for_skus
 from cart.web.guest import COOKIE_NAME, GuestCart
 from catalog.cache import local_cache, sku_info_key, sku_info_many, stock_key
 from catalog.models import Stock
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.api_client import ApiClient
 from tests.cart.helpers import cached_version, drain
 from tests.conftest import db_all

@@ -6,7 +6,7 @@ import pytest
 
 from cart.engine import keys
 from config.sharding import shard_for_user
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.api_client import ApiClient
 from tests.cart.shard_faults import shard_down
 from tests.conftest import db_all_tx, needs_mysql

@@ -12,7 +12,7 @@ import pytest
 from cart.engine import keys
 from cart.selectors import cart_get
 from cart.services import cart_add_line
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 from tests.cart.helpers import cached, cached_version, drain
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import start_script, wait_for

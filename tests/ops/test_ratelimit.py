@@ -198,7 +198,7 @@ def test_a_forged_token_sharing_a_real_tokens_key_cannot_spend_its_users_budget(
 def test_requests_survive_a_flushed_script_cache():
     """A Redis restart forgets loaded scripts: the fused token-and-limit call loads its
     script again instead of failing the request."""
-    from ops.redis_client import get_redis
+    from core.redis_client import get_redis
 
     api = ApiClient()
     assert api.get("/api/v1/cart").status_code == 200  # the token is known: the next request fuses

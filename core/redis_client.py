@@ -6,7 +6,7 @@ to know which, as long as each command or script stays inside one hash slot (the
 functions in ``cart.engine.keys`` and ``ops.ratelimit`` see to that).
 
 **Failing fast.** A request must not wait on a Redis that is gone or hung: ``get_redis``
-(the request path, and Django's cache through ``ops.cache_client``) connects and reads
+(the request path, and Django's cache through ``core.cache_client``) connects and reads
 with short timeouts (``REDIS_CONNECT_TIMEOUT_SECONDS``, ``REDIS_SOCKET_TIMEOUT_SECONDS``),
 retries a refused connection once but never a timeout, and goes through a circuit
 breaker: after ``REDIS_BREAKER_FAILURES`` failures in a row it stops calling Redis for

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from ops.redis_client import get_redis
+from core.redis_client import get_redis
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
