@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.shortcuts import render
 
+from cart.engine.codec import line_agrees_with_row
 from cart.engine.lines import line_id
 from cart.engine.store import CartStore
 from cart.models import Cart, CartItem
@@ -32,18 +33,8 @@ def cart_lookup(request):
                     "id": lid,
                     "redis": redis_lines.get(lid),
                     "mysql": rows.get(lid),
-                    "same": _same(redis_lines.get(lid), rows.get(lid)),
+                    "same": line_agrees_with_row(redis_lines.get(lid), rows.get(lid)),
                 }
                 for lid in sorted(set(redis_lines) | set(rows))
             ]
     return render(request, "admin/cart_lookup.html", context)
-
-
-def _same(line, row) -> bool:
-    if line is None:
-        return row is None or row.deleted
-    return (
-        row is not None
-        and not row.deleted
-        and (line.quantity, line.checked, line.version) == (row.quantity, row.checked, row.version)
-    )

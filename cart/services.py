@@ -9,6 +9,7 @@ from enum import StrEnum
 from django.conf import settings
 
 from cart import metrics
+from cart.engine.codec import line_from_redis
 from cart.engine.hot import hot_carts
 from cart.engine.lines import CartLine, line_id
 from cart.engine.loading import cart_ensure_loaded
@@ -88,7 +89,7 @@ def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list
 def _line_change(reply: dict, field: str, **held) -> LineChange:
     if reply.get("removed"):
         return LineChange(cart_version=reply["version"], removed=True)
-    line = CartLine.from_redis(field, reply["line"])
+    line = line_from_redis(field, reply["line"])
     return LineChange(cart_version=reply["version"], line=line, capped=bool(reply.get("capped")), **held)
 
 

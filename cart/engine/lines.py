@@ -1,12 +1,9 @@
-"""A cart line as the cart engine passes it around, and its compact Redis form."""
+"""A cart line as the cart engine passes it around, and its id (its encodings: ``codec``)."""
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-
-import orjson
 
 from cart.models import LineStatus
 from core.ids import ID_PATTERN
@@ -80,36 +77,3 @@ class CartLine:
     @property
     def updated_at(self) -> datetime:
         return ms_to_datetime(self.updated_at_ms)
-
-    @classmethod
-    def from_redis(cls, field: str | bytes, raw: str | bytes | dict) -> "CartLine":
-        """Decode a hash field ``"<item_id>:<sku_id>"`` and its compact JSON value."""
-        item_id, sku_id = split_line_id(field.decode() if isinstance(field, bytes) else field)
-        data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
-        price = data.get("p")
-        return cls(
-            item_id=item_id,
-            sku_id=sku_id,
-            quantity=int(data["q"]),
-            checked=bool(data.get("c", 1)),
-            status=data.get("s") if data.get("s") in _STATUS else LineStatus.UNKNOWN.value,
-            price_at_add=Decimal(price) if price not in (None, "") else None,
-            currency=data.get("cu") or "",
-            added_at_ms=int(data["a"]),
-            updated_at_ms=int(data.get("t", data["a"])),
-            version=int(data.get("v", 0)),
-        )
-
-    def to_redis(self) -> str:
-        data = {
-            "q": self.quantity,
-            "c": int(self.checked),
-            "s": self.status,
-            "a": self.added_at_ms,
-            "t": self.updated_at_ms,
-            "v": self.version,
-        }
-        if self.price_at_add is not None:
-            data["p"] = str(self.price_at_add)
-            data["cu"] = self.currency
-        return json.dumps(data, separators=(",", ":"))

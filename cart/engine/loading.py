@@ -5,7 +5,8 @@ from django.db import DatabaseError
 
 from cart import metrics
 from cart.engine import keys
-from cart.engine.lines import CartLine, datetime_to_ms
+from cart.engine.codec import line_from_row
+from cart.engine.lines import CartLine
 from cart.engine.locks import redis_lock
 from cart.engine.store import CartStore
 from cart.models import Cart, CartItem
@@ -16,21 +17,7 @@ def cart_read_persisted(*, user_id: int) -> tuple[int, list[CartLine]]:
     """Return ``(version, lines)`` of the cart as its shard holds it. Two queries."""
     version = Cart.objects.for_user(user_id).values_list("version", flat=True).first() or 0
     rows = CartItem.objects.for_user(user_id).filter(deleted=False)
-    lines = [
-        CartLine(
-            item_id=row.item_id,
-            sku_id=row.sku_id,
-            quantity=row.quantity,
-            checked=row.checked,
-            status=row.status,
-            price_at_add=row.price_at_add,
-            currency=row.currency,
-            added_at_ms=datetime_to_ms(row.create_time),
-            updated_at_ms=datetime_to_ms(row.update_time),
-            version=row.version,
-        )
-        for row in rows
-    ]
+    lines = [line_from_row(row) for row in rows]
     return max([version, *(line.version for line in lines)]), lines
 
 

@@ -1,7 +1,7 @@
 """The cart's Redis layout and its scripts: the only module that talks to Redis for carts.
 
 One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → compact JSON of
-the line (``CartLine.to_redis``), field ``_v`` → the cart version. Every mutation is one
+the line (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
 Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a restart
 wiped the script cache).
 """
@@ -14,6 +14,7 @@ import redis
 from django.conf import settings
 
 from cart.engine import keys
+from cart.engine.codec import line_from_redis, line_to_redis
 from cart.engine.lines import CartLine, sku_id_of
 from core.redis_client import get_redis
 
@@ -44,7 +45,7 @@ class RawCart:
     @property
     def lines(self) -> list[CartLine]:
         if self._lines is None:
-            self._lines = [CartLine.from_redis(field, value) for field, value in self._fields]
+            self._lines = [line_from_redis(field, value) for field, value in self._fields]
         return self._lines
 
     @property
@@ -130,7 +131,7 @@ class CartStore:
         """Load a cart read from MySQL unless one is already there; return its version or 0."""
         args: list = [version, self.ttl_ms, user_id]
         for line in lines:
-            args += [line.id, line.to_redis()]
+            args += [line.id, line_to_redis(line)]
         return int(self.scripts["fill"](keys=[keys.cart_key(user_id), keys.check_key(user_id)], args=args))
 
     # --- mutations ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db import connections
 from django.utils import timezone
 
 from cart.engine import keys
+from cart.engine.codec import redis_value
 from cart.engine.lines import datetime_to_ms
 from cart.engine.store import CartStore
 from cart.models import Cart
@@ -51,16 +52,6 @@ class PrewarmSummary:
         )
 
 
-def _line_json(quantity, checked, price, currency, status, version, created_ms: int, updated_ms: int) -> str:
-    # The compact line format of CartLine.to_redis, built straight from the row: this runs
-    # for every line of every cart, so no intermediate objects.
-    price_part = f',"p":"{price}","cu":"{currency}"' if price is not None else ""
-    return (
-        f'{{"q":{quantity},"c":{int(checked)},"s":"{status}","a":{created_ms},'
-        f'"t":{updated_ms},"v":{version}{price_part}}}'
-    )
-
-
 def _rows_ms(connection, cursor):
     """The rows with their two times as epoch milliseconds (converted here off MySQL)."""
     if connection.vendor == "mysql":
@@ -88,7 +79,16 @@ def _warm_batch(alias: str, headers: list[tuple[int, int]], store: CartStore, su
         ):
             lines[user_id] += [
                 f"{item_id}:{sku_id}",
-                _line_json(quantity, checked, price, currency, status, version, created, updated),
+                redis_value(
+                    quantity=quantity,
+                    checked=checked,
+                    status=status,
+                    added_at_ms=created,
+                    updated_at_ms=updated,
+                    version=version,
+                    price=price,
+                    currency=currency,
+                ),
             ]
             newest[user_id] = max(newest[user_id], version)
     calls = [

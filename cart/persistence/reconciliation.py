@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from cart import metrics
 from cart.engine import keys
+from cart.engine.codec import LineState, line_agrees_with_row, state_of_line, tombstone_of_row
 from cart.engine.lines import CartLine, datetime_to_ms
 from cart.engine.store import CartStore, RawCart
 from cart.models import Cart, CartItem, ReconciliationRun
-from cart.persistence.write_behind import LineState, write_states
+from cart.persistence.write_behind import write_states
 from config.sharding import SHARD_ALIASES, shard_for_user
 
 logger = logging.getLogger(__name__)
@@ -27,50 +28,6 @@ BATCH = 200
 # Look back a little before the previous pass started: a change made while it ran may
 # have been read by neither side.
 OVERLAP = timedelta(minutes=1)
-
-
-def _state(user_id: int, line: CartLine, *, version: int) -> LineState:
-    return LineState(
-        user_id=user_id,
-        item_id=line.item_id,
-        sku_id=line.sku_id,
-        quantity=line.quantity,
-        checked=line.checked,
-        status=line.status,
-        price_at_add=line.price_at_add,
-        currency=line.currency,
-        added_at_ms=line.added_at_ms,
-        updated_at_ms=line.updated_at_ms,
-        version=version,
-        deleted=False,
-    )
-
-
-def _tombstone(row: CartItem, *, version: int) -> LineState:
-    now_ms = datetime_to_ms(timezone.now())
-    return LineState(
-        user_id=row.user_id,
-        item_id=row.item_id,
-        sku_id=row.sku_id,
-        quantity=0,
-        checked=False,
-        status=row.status,
-        price_at_add=row.price_at_add,
-        currency=row.currency,
-        added_at_ms=datetime_to_ms(row.create_time),
-        updated_at_ms=now_ms,
-        version=version,
-        deleted=True,
-    )
-
-
-def _differs(row: CartItem, line: CartLine) -> bool:
-    return row.deleted or (row.quantity, row.checked, row.status, row.price_at_add) != (
-        line.quantity,
-        line.checked,
-        line.status,
-        line.price_at_add,
-    )
 
 
 def _compare(
@@ -86,15 +43,15 @@ def _compare(
     for line in cart.lines:
         row = by_id.pop((line.item_id, line.sku_id), None)
         if row is None or row.version < line.version:
-            if row is None or _differs(row, line):
-                upserts.append(_state(user_id, line, version=line.version))
-        elif row.version == line.version and _differs(row, line):
+            if not line_agrees_with_row(line, row):
+                upserts.append(state_of_line(user_id, line, version=line.version))
+        elif row.version == line.version and not line_agrees_with_row(line, row):
             same_version.append((row, line))
     for row in by_id.values():
         if row.deleted:
             continue
         if row.version < cart.version:
-            upserts.append(_tombstone(row, version=cart.version))
+            upserts.append(tombstone_of_row(row, version=cart.version, now=timezone.now()))
         elif row.version == cart.version:
             same_version.append((row, None))
     return upserts, same_version

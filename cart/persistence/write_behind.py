@@ -16,7 +16,6 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import orjson
 import redis
@@ -25,6 +24,7 @@ from django.db import DatabaseError, connections, transaction
 
 from cart import metrics
 from cart.engine import keys, streams
+from cart.engine.codec import LineState, state_from_payload, state_to_payload
 from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
 from cart.persistence.sql import upsert_sql
@@ -36,28 +36,6 @@ logger = logging.getLogger(__name__)
 GROUP = "persist"
 # One first try plus three retries; the fourth failure makes a dead letter.
 MAX_ATTEMPTS = 4
-
-
-@dataclass(frozen=True, slots=True)
-class LineState:
-    """The absolute state of one line at one cart version, as persisted."""
-
-    user_id: int
-    item_id: int
-    sku_id: int
-    quantity: int
-    checked: bool
-    status: str
-    price_at_add: Decimal | None
-    currency: str
-    added_at_ms: int
-    updated_at_ms: int
-    version: int
-    deleted: bool
-
-    @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.user_id, self.item_id, self.sku_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +53,7 @@ class Message:
             "u": self.user_id,
             "v": self.version,
             "ts": self.changed_at_ms,
-            "l": [
-                {
-                    "i": str(s.item_id),
-                    "k": str(s.sku_id),
-                    "q": s.quantity,
-                    "c": int(s.checked),
-                    "s": s.status,
-                    "p": None if s.price_at_add is None else str(s.price_at_add),
-                    "cu": s.currency,
-                    "a": s.added_at_ms,
-                    "t": s.updated_at_ms,
-                    "d": int(s.deleted),
-                }
-                for s in self.lines
-            ],
+            "l": [state_to_payload(s) for s in self.lines],
         }
 
 
@@ -98,23 +62,7 @@ def decode_payload(entry_id: str, payload: dict, stream: str = "") -> Message:
     lines = payload["l"]
     if isinstance(lines, str | bytes):
         lines = orjson.loads(lines)
-    states = tuple(
-        LineState(
-            user_id=user_id,
-            item_id=int(raw["i"]),
-            sku_id=int(raw["k"]),
-            quantity=int(raw.get("q") or 0),
-            checked=bool(raw.get("c", 1)),
-            status=raw.get("s") or "unknown",
-            price_at_add=Decimal(raw["p"]) if raw.get("p") not in (None, "") else None,
-            currency=raw.get("cu") or "",
-            added_at_ms=int(raw.get("a") or raw["t"]),
-            updated_at_ms=int(raw["t"]),
-            version=version,
-            deleted=bool(raw.get("d")),
-        )
-        for raw in lines
-    )
+    states = tuple(state_from_payload(raw, user_id=user_id, version=version) for raw in lines)
     return Message(
         entry_id=entry_id,
         user_id=user_id,
