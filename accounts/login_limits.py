@@ -18,7 +18,6 @@ Redis unreachable: logins go on unlimited (fail open, counted in ``/metrics``); 
 every login while the cache is down would lock out everyone instead of slowing a few.
 """
 
-import hashlib
 import logging
 import math
 from functools import cache
@@ -28,6 +27,7 @@ import redis
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from accounts.keys import login_failures_key
 from core.redis_client import get_redis
 from ops import metrics
 
@@ -48,18 +48,12 @@ def client_address(request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-def _bucket_key(kind: str, value: str) -> str:
-    # Hashed: usernames and addresses are personal data, and a key has a bounded length.
-    digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"{settings.REDIS_KEY_PREFIX}login:{kind}:{{{digest}}}"
-
-
 def _buckets(*, username: str, address: str) -> list[tuple[str, dict]]:
     limits = settings.LOGIN_LIMITS
     # Usernames are matched case-insensitively, as sign-up makes them unique.
     return [
-        (_bucket_key("user", username.casefold()), limits["username"]),
-        (_bucket_key("addr", address), limits["address"]),
+        (login_failures_key("user", username.casefold()), limits["username"]),
+        (login_failures_key("addr", address), limits["address"]),
     ]
 
 

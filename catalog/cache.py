@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from catalog.keys import changes_channel, sku_info_key, stock_key
 from catalog.metrics import SKU_CACHE
 from catalog.models import Sku
 from core.redis_client import UNREACHABLE, get_redis, mget
@@ -52,18 +53,6 @@ class SkuInfo:
         data = json.loads(raw)
         data["price"] = None if data["price"] is None else Decimal(data["price"])
         return cls(**data)
-
-
-def sku_info_key(sku_id: int) -> str:
-    return f"{settings.REDIS_KEY_PREFIX}sku:{sku_id}"
-
-
-def stock_key(sku_id: int) -> str:
-    return f"{settings.REDIS_KEY_PREFIX}stock:{sku_id}"
-
-
-def changes_channel() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}catalog:changed"
 
 
 # Stands for "no such SKU" in both cache layers, so carts holding an unknown SKU do not

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from catalog.keys import recommendations_version_key
 from catalog.models import Item, Sku
 from core.redis_client import get_redis
 
@@ -47,10 +48,6 @@ class Recommendation:
     item_id: int
     title: str
     score: float
-
-
-def version_key() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}reco:version"
 
 
 def hashed_vector(*, category: str, attributes: Iterable[tuple[str, str]], size: int) -> np.ndarray:
@@ -160,8 +157,8 @@ def _stamp_now() -> bytes | None:
     process's, so all of them rebuild instead of trusting a matrix of unknown age."""
     try:
         pipe = get_redis().pipeline(transaction=False)
-        pipe.set(version_key(), uuid.uuid4().hex, nx=True)
-        pipe.get(version_key())
+        pipe.set(recommendations_version_key(), uuid.uuid4().hex, nx=True)
+        pipe.get(recommendations_version_key())
         return pipe.execute()[1]
     except Exception:  # noqa: BLE001 - Redis trouble must not take recommendations down
         logger.warning("could not read the recommendations version; keeping the current matrix")
@@ -198,7 +195,7 @@ def similarity_index() -> SimilarityIndex:
 def recommendations_invalidate() -> None:
     """Tell every process that the catalog changed: their next read rebuilds the matrix."""
     try:
-        get_redis().set(version_key(), uuid.uuid4().hex)
+        get_redis().set(recommendations_version_key(), uuid.uuid4().hex)
     except Exception:  # noqa: BLE001 - the age limit still rebuilds it later
         logger.warning("could not bump the recommendations version")
     _current.checked_at = 0.0

@@ -7,12 +7,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from catalog.cache import sku_info_refresh, stock_hints_store
+from catalog.keys import stock_watermark_key
 from catalog.models import Stock
 from core.redis_client import get_redis
 
 logger = logging.getLogger(__name__)
 
-STOCK_WATERMARK_KEY = "stock:synced-until"
 CHUNK = 1000
 
 
@@ -31,10 +31,9 @@ def sync_stock(full: bool = False) -> int:
     Every five minutes (beat). Incremental on ``updated_at`` with a minute of overlap;
     ``full`` (and the first run) copies every row, in chunks of 1,000.
     """
-    from django.conf import settings
 
     client = get_redis()
-    watermark_key = f"{settings.REDIS_KEY_PREFIX}{STOCK_WATERMARK_KEY}"
+    watermark_key = stock_watermark_key()
     started = timezone.now()
     rows = Stock.objects.order_by("sku_id")
     since = None if full else client.get(watermark_key)

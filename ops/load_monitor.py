@@ -17,7 +17,8 @@ from django.conf import settings
 
 from core.redis_client import get_redis
 from ops import metrics
-from ops.ratelimit import GLOBAL_SPLIT, current_window, stats_key
+from ops.keys import load_monitor_key, rate_limit_stats_key
+from ops.ratelimit import GLOBAL_SPLIT, current_window
 from ops.switches import switch_set
 
 logger = logging.getLogger(__name__)
@@ -50,17 +51,13 @@ class Reading:
         )
 
 
-def _state_key() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}ops:load-monitor"
-
-
 def read_signals(window: int | None = None) -> Reading:
     """Rate-limit decisions of the last complete window, and Redis's round trip now."""
     client = get_redis()
     window = current_window() - 1 if window is None else window
     pipe = client.pipeline(transaction=False)
     for sub_bucket in range(GLOBAL_SPLIT):
-        pipe.hmget(stats_key(sub_bucket, window), "allowed", "rejected", "rejected_global")
+        pipe.hmget(rate_limit_stats_key(sub_bucket, window), "allowed", "rejected", "rejected_global")
     requests = rejected_global = 0
     for allowed, rejected, by_global in pipe.execute():
         requests += int(allowed or 0) + int(rejected or 0)
@@ -78,7 +75,7 @@ def load_monitor_tick(reading: Reading | None = None) -> bool:
     """Take one reading and decide; return whether non-core features are now shed."""
     reading = reading or read_signals()
     client = get_redis()
-    state = {k.decode(): int(v) for k, v in client.hgetall(_state_key()).items()}
+    state = {k.decode(): int(v) for k, v in client.hgetall(load_monitor_key()).items()}
     shed = bool(state.get("shed", 0))
     strained = state.get("strained", 0) + 1 if reading.strained else 0
     calm = state.get("calm", 0) + 1 if reading.calm else 0
@@ -94,6 +91,6 @@ def load_monitor_tick(reading: Reading | None = None) -> bool:
         logger.warning("load shedding off: the store is calm again")
     for name in SHED:
         switch_set(name=name, off=shed, source="auto")
-    client.hset(_state_key(), mapping={"shed": int(shed), "strained": strained, "calm": calm})
+    client.hset(load_monitor_key(), mapping={"shed": int(shed), "strained": strained, "calm": calm})
     metrics.LOAD_SHEDDING.set(int(shed))
     return shed

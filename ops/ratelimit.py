@@ -24,6 +24,7 @@ from rest_framework.throttling import BaseThrottle
 from core.redis_client import UNREACHABLE, get_redis
 from core.redis_snapshot import RedisHashSnapshot
 from ops import metrics
+from ops.keys import rate_limit_bucket_keys, rate_limit_overrides_key, rate_limit_stats_key
 
 GLOBAL_SPLIT = 64
 SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_bucket.lua").read_text()
@@ -37,16 +38,12 @@ class Limit:
     global_burst: int
 
 
-def _limits_key() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}ops:rate-limits"
-
-
 def _parse_limits(raw: dict[bytes, bytes]) -> dict[str, Limit]:
     return {k.decode(): Limit(*(float(x) for x in v.split(b","))) for k, v in raw.items()}
 
 
 # Admin overrides of the settings.
-_overrides = RedisHashSnapshot(key=_limits_key, parse=_parse_limits, empty={}, what="rate-limit overrides")
+_overrides = RedisHashSnapshot(key=rate_limit_overrides_key, parse=_parse_limits, empty={}, what="rate-limit overrides")
 
 
 def limit_for(endpoint_class: str) -> Limit:
@@ -59,10 +56,10 @@ def limit_for(endpoint_class: str) -> Limit:
 def limit_set(endpoint_class: str, limit: Limit | None) -> None:
     """Override (or, with None, restore) a class's limits for every process."""
     if limit is None:
-        get_redis().hdel(_limits_key(), endpoint_class)
+        get_redis().hdel(rate_limit_overrides_key(), endpoint_class)
     else:
         value = f"{limit.user_rate},{limit.user_burst},{limit.global_rate},{limit.global_burst}"
-        get_redis().hset(_limits_key(), endpoint_class, value)
+        get_redis().hset(rate_limit_overrides_key(), endpoint_class, value)
     _overrides.expire()
 
 
@@ -75,22 +72,15 @@ def _script(client):
 STATS_WINDOW_SECONDS = 10
 
 
-def stats_key(sub_bucket: int, window: int) -> str:
-    return f"{settings.REDIS_KEY_PREFIX}rl:{{rl{sub_bucket}}}:stats:{window}"
-
-
 def current_window() -> int:
     return int(time.time()) // STATS_WINDOW_SECONDS
 
 
 def _keys(endpoint_class: str, identity: str) -> list[str]:
     sub_bucket = zlib.crc32(identity.encode()) % GLOBAL_SPLIT
-    tag = f"rl{sub_bucket}"
-    prefix = settings.REDIS_KEY_PREFIX
     return [
-        f"{prefix}rl:{{{tag}}}:{endpoint_class}:{identity}",
-        f"{prefix}rl:{{{tag}}}:{endpoint_class}:global",
-        stats_key(sub_bucket, current_window()),
+        *rate_limit_bucket_keys(endpoint_class, identity, sub_bucket),
+        rate_limit_stats_key(sub_bucket, current_window()),
     ]
 
 

@@ -6,11 +6,10 @@ at most once a second, so a flip reaches every process within a second and costs
 request nothing in between.
 """
 
-from django.conf import settings
-
 from core.errors import Degraded
 from core.redis_client import get_redis
 from core.redis_snapshot import RedisHashSnapshot
+from ops.keys import switches_key
 
 # Every switch the code knows, with what turning it off does.
 FEATURES = {
@@ -20,10 +19,6 @@ FEATURES = {
     "cart_events": "Live cart updates across devices (server-sent events).",
     "sharing": "Creating shareable cart links.",
 }
-
-
-def switches_key() -> str:
-    return f"{settings.REDIS_KEY_PREFIX}ops:switches"
 
 
 def _off(states: dict[bytes, bytes]) -> set[str]:

@@ -4,17 +4,15 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from catalog.cache import sku_info_refresh
 from core.redis_client import get_redis
+from pricing.keys import promotions_watermark_key
 from pricing.models import Promotion
 
 logger = logging.getLogger(__name__)
-
-WATERMARK_KEY = "pricing:promotions-checked-until"
 
 
 @shared_task(name="pricing.promotion_boundaries", ignore_result=True, expires=55)
@@ -25,7 +23,7 @@ def promotion_boundaries() -> int:
     one touching it. Running it twice refreshes the same SKUs again; nothing else.
     """
     client = get_redis()
-    key = f"{settings.REDIS_KEY_PREFIX}{WATERMARK_KEY}"
+    key = promotions_watermark_key()
     now = timezone.now()
     raw = client.get(key)
     since = timezone.datetime.fromisoformat(raw.decode()) if raw else now - timedelta(minutes=2)

@@ -11,7 +11,8 @@ from cart import checkout
 from cart.engine import keys
 from cart.engine.store import CartStore
 from cart.models import Order, OrderLine
-from catalog.cache import SkuInfo, sku_info_key
+from catalog.cache import SkuInfo
+from catalog.keys import sku_info_key
 from catalog.models import Stock
 from core.redis_client import get_redis
 from tests.api_client import ApiClient

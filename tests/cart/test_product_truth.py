@@ -17,7 +17,8 @@ from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge
 from cart.validity import line_checks_drain, lines_recheck_for_skus
 from cart.web.guest import COOKIE_NAME, GuestCart
-from catalog.cache import local_cache, sku_info_key, sku_info_many, stock_key
+from catalog.cache import local_cache, sku_info_many
+from catalog.keys import sku_info_key, stock_key
 from catalog.models import Stock
 from core.redis_client import get_redis
 from tests.api_client import ApiClient

@@ -8,6 +8,7 @@ import pytest
 
 from cart.services import cart_add_line
 from catalog import recommendations
+from catalog.keys import recommendations_version_key
 from catalog.recommendations import hashed_vector, recommendations_for_lines, similarity_index
 from catalog.services import catalog_import
 from tests.conftest import db_all
@@ -153,7 +154,7 @@ def test_a_catalog_import_refreshes_the_matrix_of_every_process(catalog, django_
 
 def test_a_lost_version_stamp_rebuilds_rather_than_trusting_the_old_matrix(catalog, _clean_redis):
     before = similarity_index()
-    _clean_redis.delete(recommendations.version_key())
+    _clean_redis.delete(recommendations_version_key())
     recommendations._current.checked_at = 0.0
 
     assert similarity_index() is not before

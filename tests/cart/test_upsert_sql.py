@@ -34,8 +34,7 @@ def test_the_version_guarded_form(vendor, expected):
 def test_the_plain_form_overwrites_every_column_outside_the_key():
     sql = upsert_sql("mysql", table="t", columns=("a", "b", "c"), key=("a",), rows=2)
     assert sql == (
-        "INSERT INTO t (a, b, c) VALUES (%s, %s, %s), (%s, %s, %s) "
-        "ON DUPLICATE KEY UPDATE b = VALUES(b), c = VALUES(c)"
+        "INSERT INTO t (a, b, c) VALUES (%s, %s, %s), (%s, %s, %s) ON DUPLICATE KEY UPDATE b = VALUES(b), c = VALUES(c)"
     )
     sql = upsert_sql("sqlite", table="t", columns=("a", "b", "c"), key=("a",), rows=1, row="(%s, %s, now())")
     assert (

@@ -8,8 +8,9 @@ from django.utils import timezone
 from cart.selectors import cart_get
 from cart.services import cart_add_line
 from cart.validity import line_checks_drain
-from catalog.cache import changes_channel, local_cache, sku_info_many, sku_info_refresh
+from catalog.cache import local_cache, sku_info_many, sku_info_refresh
 from catalog.events import publish_sku_changes
+from catalog.keys import changes_channel
 from catalog.models import Stock
 from catalog.tasks import refresh_skus, sync_stock
 from pricing.models import Price
