@@ -37,11 +37,12 @@ from django.db import connections  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from cart import keys  # noqa: E402
+from cart.engine import keys  # noqa: E402
 from cart.persistence.write_behind import persistence_backlog, persistence_drain_all  # noqa: E402
 from cart.selectors import cart_get  # noqa: E402
 from cart.services import MergeEntry, cart_merge  # noqa: E402
 from catalog.models import Sku  # noqa: E402
+from config.worker import worker_command  # noqa: E402
 
 USERS_PER_SCENARIO = 100
 PORT = int(os.environ.get("BENCH_PORT", "8099"))
@@ -226,20 +227,7 @@ def _start_worker(metrics_dir: str) -> subprocess.Popen:
     """A Celery worker whose consumer thread persists the stream while the load runs."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_dir, "LOG_LEVEL": "WARNING"}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "-Q",
-            "bench-unused",
-        ],
+        worker_command(queues=["bench-unused"], pool="solo", loglevel="WARNING"),
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -24,6 +24,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from config import embedded  # noqa: E402
+from config.worker import worker_command  # noqa: E402
 from ops.management.commands.ensure_demo_user import DEMO_PASSWORD, DEMO_USERNAME  # noqa: E402
 
 PYTHON = sys.executable
@@ -75,13 +76,13 @@ def main() -> int:
         manage("collectstatic", "--noinput", "--verbosity", "0")
         manage("loadcatalog", str(DEMO_CATALOG))
         manage("ensure_demo_user")
-        celery = [PYTHON, "-m", "celery", "-A", "config"]
+        beat = [PYTHON, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]
         processes = [
             # An ASGI server, not runserver: the cart page's live-update stream would pin
             # one of runserver's threads per open tab (docs/sync-and-sharing.md).
             ("web", start("web", [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", HOST, "--port", PORT])),
-            ("worker", start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"])),
-            ("beat", start("beat", [*celery, "beat", "--loglevel", "INFO"])),
+            ("worker", start("worker", worker_command(concurrency=2))),
+            ("beat", start("beat", beat)),
         ]
         print(
             f"\n  Shop: http://{HOST}:{PORT}/   admin: http://{HOST}:{PORT}/admin/   "

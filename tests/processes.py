@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections
 
 from config.sharding import SHARD_ALIASES
+from config.worker import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -110,27 +111,7 @@ def start_worker(tmp_path: Path, *, name: str = "worker", also: tuple[str, ...] 
     (``worker.queue``) and the queues in ``also``."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
     worker = Proc(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            ",".join([queue, *also]),
-            "--without-mingle",
-            # A node name of its own: two workers named alike on one broker fight over
-            # their control queue and one of them dies.
-            "--hostname",
-            f"test-{uuid.uuid4().hex[:8]}@%h",
-            "--without-gossip",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
+        worker_command(queues=[queue, *also], pool="solo", node_name=f"test-{uuid.uuid4().hex[:8]}@%h", alone=True),
         env=subprocess_env(**env),
         log=tmp_path / f"{name}.log",
         name=name,
