@@ -59,7 +59,7 @@ def recheck_lines_for_skus(sku_ids: list[int]) -> int:
     return lines_recheck_for_skus(sku_ids=sku_ids)
 
 
-@shared_task(name="cart.persistence.prewarm", ignore_result=True)
+@shared_task(name="cart.prewarm", ignore_result=True)
 def prewarm(active_since_days: float = 7.0) -> int:
     """Load recently active carts into Redis (schedule it an hour before an event in
     admin's periodic tasks). Safe to run twice: loaded carts are left alone."""

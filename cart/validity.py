@@ -14,8 +14,6 @@ docs/async-flows.md).
 import logging
 from collections import defaultdict
 
-import redis
-
 from cart.engine import keys, streams
 from cart.engine.lines import split_line_id
 from cart.engine.status import line_status
@@ -25,7 +23,7 @@ from cart.models import CartItem, LineStatus
 from cart.services import LineCheck, cart_record_checks
 from catalog.cache import SkuInfo, sku_info_refresh
 from config.sharding import SHARD_ALIASES
-from core.redis_client import get_redis
+from core.redis_client import AnyRedis, get_redis
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +64,7 @@ def line_checks_drain(
     consumer: str | None = None,
     count: int = 500,
     block_ms: int | None = None,
-    client: redis.Redis | None = None,
+    client: AnyRedis | None = None,
     stream_keys: list[str] | None = None,
 ) -> int:
     """Check one batch of queued lines per stream, all streams together; return how many

@@ -31,6 +31,9 @@ from redis.retry import Retry
 
 from core import metrics
 
+# What the process-wide client is: a single server's client or a cluster's.
+AnyRedis = redis.Redis | RedisCluster
+
 # Errors that say "Redis did not answer", as opposed to a command's own error.
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError)
 
@@ -178,7 +181,7 @@ def _client(name: str, *, connect_timeout: float, socket_timeout: float) -> redi
 
 
 @cache
-def get_redis() -> redis.Redis | RedisCluster:
+def get_redis() -> AnyRedis:
     """The shared client of the request path (thread-safe connection pool): short
     timeouts and a circuit breaker, so a request fails fast when Redis does not answer."""
     return _client(

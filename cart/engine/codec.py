@@ -102,7 +102,7 @@ def line_from_redis(field: str | bytes, raw: str | bytes | dict) -> CartLine:
         sku_id=sku_id,
         quantity=int(data["q"]),
         checked=bool(data.get("c", 1)),
-        status=data.get("s") if data.get("s") in _STATUS else LineStatus.UNKNOWN.value,
+        status=data["s"] if data.get("s") in _STATUS else LineStatus.UNKNOWN.value,
         price_at_add=Decimal(price) if price not in (None, "") else None,
         currency=data.get("cu") or "",
         added_at_ms=int(data["a"]),

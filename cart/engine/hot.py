@@ -111,9 +111,10 @@ class HotCarts:
                 message = pubsub.get_message(timeout=0.01)
                 if message is None:
                     continue
-                user_id = channels.get(message["channel"])
-                if user_id is None:
+                listened = channels.get(message["channel"])
+                if listened is None:
                     continue
+                user_id = listened
                 if message["type"] == "subscribe":
                     self._confirmed.add(user_id)
                 elif message["type"] == "message":

@@ -59,7 +59,7 @@ def _slot_tags() -> tuple[str, ...]:
             tags[slot] = tag
             missing -= 1
         n += 1
-    return tuple(tags)
+    return tuple(tag for tag in tags if tag is not None)  # every slot has one by now
 
 
 def user_slot(user_id: int) -> int:

@@ -42,7 +42,9 @@ def split_line_id(field: str) -> tuple[int, int]:
 
 def sku_id_of(field: str | bytes) -> int:
     """The SKU id in a line's hash field ``"<item_id>:<sku_id>"``, without decoding the line."""
-    return int(field[field.index(b":" if isinstance(field, bytes) else ":") + 1 :])
+    if isinstance(field, bytes):
+        return int(field[field.index(b":") + 1 :])
+    return int(field[field.index(":") + 1 :])
 
 
 def ms_to_datetime(ms: int) -> datetime:

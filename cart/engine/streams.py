@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 
 from core.redis_batch import scripts_pipelined
-from core.redis_client import get_redis
+from core.redis_client import AnyRedis, get_redis
 
 _SCRIPT = (Path(__file__).with_name("lua") / "stream_read.lua").read_text()
 _PRUNE = (Path(__file__).with_name("lua") / "consumers_prune.lua").read_text()
@@ -28,7 +28,7 @@ def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-def ensure_group(client: redis.Redis, stream: str, group: str) -> None:
+def ensure_group(client: AnyRedis, stream: str, group: str) -> None:
     try:
         # From id 0, not "$": messages written before the group existed must not be skipped.
         client.xgroup_create(stream, group, id="0", mkstream=True)
@@ -73,7 +73,7 @@ def streams_read(
     return batches
 
 
-def ack(client: redis.Redis, group: str, done: dict[str, list]) -> None:
+def ack(client: AnyRedis, group: str, done: dict[str, list]) -> None:
     """Acknowledge and delete handled entries, one pipeline for every stream: a stream
     holds only what is not handled yet."""
     pipe = client.pipeline(transaction=False)

@@ -67,7 +67,7 @@ class Listener:
 class CartEventHub:
     """Fan one Redis pub/sub connection out to every listener of this event loop."""
 
-    def __init__(self, client: aioredis.Redis):
+    def __init__(self, client: aioredis.Redis | aioredis.RedisCluster):
         self.client = client
         self._pubsub = client.pubsub(ignore_subscribe_messages=True)
         self._listeners: dict[str, set[Listener]] = {}
@@ -153,7 +153,7 @@ def _loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
 
 
-def _new_client() -> aioredis.Redis:
+def _new_client() -> aioredis.Redis | aioredis.RedisCluster:
     # Its own client: asyncio connections belong to one event loop, and the
     # synchronous client of ``core.redis_client`` must not be used from a coroutine.
     # A blocking pool: when many streams open at once their first reads queue for a

@@ -39,7 +39,8 @@ def _compare(
     cart reloaded from a lagging shard): such rows are left alone.
     """
     by_id = {(r.item_id, r.sku_id): r for r in rows}
-    upserts, same_version = [], []
+    upserts: list[LineState] = []
+    same_version: list[tuple[CartItem, CartLine | None]] = []
     for line in cart.lines:
         row = by_id.pop((line.item_id, line.sku_id), None)
         if row is None or row.version < line.version:

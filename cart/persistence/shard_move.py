@@ -24,15 +24,17 @@ docs/operations.md for the procedure.
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import dj_database_url
 from django.conf import settings
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.utils import ConnectionDoesNotExist, load_backend
+from django.db.utils import load_backend
+from django.utils.connection import ConnectionDoesNotExist
 
 from cart.models import Cart, CartItem
 from cart.persistence.sql import upsert_sql
@@ -132,8 +134,8 @@ def detach_target(alias: str) -> None:
     del connections[alias]
 
 
-def _same_database(a: dict, b: dict) -> bool:
-    def where(c: dict) -> tuple:
+def _same_database(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    def where(c: Mapping[str, Any]) -> tuple:
         host = c.get("HOST") or "localhost"
         return (c["ENGINE"], "127.0.0.1" if host == "localhost" else host, str(c.get("PORT") or ""), c.get("NAME"))
 

@@ -15,10 +15,11 @@ become dead letters in ``default`` that staff replay from admin.
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
-import redis
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
 
@@ -29,7 +30,7 @@ from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
 from cart.persistence.sql import upsert_sql
 from config.sharding import shard_for_user
-from core.redis_client import get_redis
+from core.redis_client import AnyRedis, get_redis
 
 logger = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[i
     what the shard holds are left alone.
     """
     connection = connections[alias]
+    time: Callable[[int], Any]
     if _times_in_sql(connection.vendor):
         time = int
     else:
@@ -240,7 +242,7 @@ def _dead_letter(messages: list[Message], alias: str, error: str, attempts: int)
     )
 
 
-def _process(client: redis.Redis, batches: list[tuple[str, list]], attempts: dict[str, int]) -> DrainReport:
+def _process(client: AnyRedis, batches: list[tuple[str, list]], attempts: dict[str, int]) -> DrainReport:
     """Write the entries of ``batches`` ``[(stream, entries)]`` shard by shard, all streams
     together (one upsert per shard, however many streams they came from); ack what
     committed or was dead-lettered."""
@@ -285,9 +287,11 @@ def _process(client: redis.Redis, batches: list[tuple[str, list]], attempts: dic
     return report
 
 
-def _retry_pending(client: redis.Redis, stream: str, consumer: str, count: int) -> DrainReport:
+def _retry_pending(client: AnyRedis, stream: str, consumer: str, count: int) -> DrainReport:
     """Claim messages whose last delivery failed (or whose consumer died) once their backoff passed."""
-    pending = client.xpending_range(stream, GROUP, min="-", max="+", count=count, idle=_backoff_ms(1))
+    pending: list[dict[str, Any]] = client.xpending_range(
+        stream, GROUP, min="-", max="+", count=count, idle=_backoff_ms(1)
+    )
     due = [p for p in pending if p["time_since_delivered"] >= _backoff_ms(p["times_delivered"])]
     if not due:
         return DrainReport()
@@ -308,7 +312,7 @@ def persistence_drain(
     consumer: str | None = None,
     count: int = 500,
     block_ms: int | None = None,
-    client: redis.Redis | None = None,
+    client: AnyRedis | None = None,
     stream_keys: list[str] | None = None,
 ) -> DrainReport:
     """Persist one batch of new messages per stream and retry what is due. Idempotent.
@@ -318,22 +322,22 @@ def persistence_drain(
     when there are none, on a single stream only; tests and the drain task pass None to
     return at once.
     """
-    client = client or get_redis()
+    redis_client: AnyRedis = client or get_redis()
     consumer = consumer or streams.consumer_name()
     stream_keys = keys.log_keys() if stream_keys is None else stream_keys
     report = DrainReport()
     if len(stream_keys) == 1:
         (stream,) = stream_keys
-        streams.ensure_group(client, stream, GROUP)
-        report.add(_retry_pending(client, stream, consumer, count))
-        response = client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
-        report.add(_process(client, [(stream, entries) for _, entries in response or []], {}))
+        streams.ensure_group(redis_client, stream, GROUP)
+        report.add(_retry_pending(redis_client, stream, consumer, count))
+        response: Any = redis_client.xreadgroup(GROUP, consumer, {stream: ">"}, count=count, block=block_ms)
+        report.add(_process(redis_client, [(stream, entries) for _, entries in response or []], {}))
         return report
-    batches = streams.streams_read(stream_keys, group=GROUP, consumer=consumer, count=count, client=client)
+    batches = streams.streams_read(stream_keys, group=GROUP, consumer=consumer, count=count, client=redis_client)
     for batch in batches:
         if batch.pending:
-            report.add(_retry_pending(client, batch.stream, consumer, count))
-    report.add(_process(client, [(b.stream, b.entries) for b in batches if b.entries], {}))
+            report.add(_retry_pending(redis_client, batch.stream, consumer, count))
+    report.add(_process(redis_client, [(b.stream, b.entries) for b in batches if b.entries], {}))
     report.busy_streams = {b.stream for b in batches if b.entries}
     return report
 
@@ -350,10 +354,9 @@ def persistence_drain_all(*, consumer: str | None = None, max_seconds: float = 3
     return report
 
 
-def persistence_backlog(client: redis.Redis | None = None) -> int:
+def persistence_backlog(client: AnyRedis | None = None) -> int:
     """Messages in the streams that are not yet in MySQL (new or pending)."""
-    client = client or get_redis()
-    pipe = client.pipeline(transaction=False)
+    pipe = (client or get_redis()).pipeline(transaction=False)
     for stream in keys.log_keys():
         pipe.xlen(stream)
     return sum(pipe.execute())

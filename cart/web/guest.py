@@ -35,7 +35,7 @@ from core.ids import MAX_ID
 COOKIE_NAME = "guest_cart"
 # Signing with a salt of its own: a value signed for another purpose (a session, a
 # password reset) never passes as a cart.
-COOKIE_SALT = "cart.web.guest.v1"
+COOKIE_SALT = "cart.guest.v1"  # part of every signed cookie: never renamed with the module
 COOKIE_MAX_AGE = 30 * 24 * 3600
 # Browsers drop a cookie over 4096 bytes (name and attributes included) without a word,
 # which would silently empty the cart; refuse a new line before that instead.
