@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db import DatabaseError
 
-from cart.models import DeadLetter, Order, OrderLine, ReconciliationRun
+from cart.models import DeadLetter, ReconciliationRun
 from cart.persistence.replay import dead_letter_replay
 
 
@@ -48,41 +48,4 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ReconciliationRun._meta.fields]
 
     def has_add_permission(self, request):
-        return False
-
-
-class OrderLineInline(admin.TabularInline):
-    """What was sold, at the price charged: a record, never edited."""
-
-    model = OrderLine
-    fields = ("item_id", "sku_id", "title", "attributes", "quantity", "unit_price", "line_total")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
-    """Placed orders, read-only. Search by a user id or an order id (exact)."""
-
-    list_display = ("id", "user_id", "total", "currency", "created_at")
-    list_filter = ("currency",)
-    search_fields = ("=user_id", "=id")
-    readonly_fields = ("id", "user_id", "total", "currency", "created_at")
-    fields = readonly_fields
-    inlines = [OrderLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False

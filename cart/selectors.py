@@ -137,36 +137,6 @@ def cart_get(*, user_id: int, store: CartStore | None = None) -> CartView:
 
 
 # --- orders -------------------------------------------------------------------------------
-# Imported here rather than at the top: orders are a later addition that the cart reads
-# above never need.
-
-
-def orders_for_user(*, user_id: int):
-    """Return the user's orders, newest first, each with ``units`` (items bought) annotated."""
-    from django.db.models import Sum
-
-    from cart.models import Order
-
-    return Order.objects.filter(user_id=user_id).annotate(units=Sum("lines__quantity")).order_by("-created_at", "-pk")
-
-
-def order_get(*, user_id: int, order_id: int):
-    """Return the user's order ``order_id`` with its lines loaded, or None.
-
-    None also for another user's order and for an id out of the 64-bit range, so a
-    page can answer both with a plain 404 without telling which it was.
-    """
-    from django.db.models import Prefetch
-
-    from cart.models import Order, OrderLine
-    from core.ids import MAX_ID
-
-    if not 1 <= order_id <= MAX_ID:
-        return None
-    lines = Prefetch("lines", queryset=OrderLine.objects.order_by("pk"))  # the order checkout wrote them
-    return Order.objects.filter(user_id=user_id, pk=order_id).prefetch_related(lines).first()
-
-
 async def cart_version_now(user_id: int) -> int:
     """The cart's current version: one Redis read when the cart is cached, else the cart
     is loaded from its shard once (in a thread: the loader is synchronous)."""

@@ -12,6 +12,7 @@ api_v1 = [
     path("auth/", include("accounts.api.urls")),
     path("", include("cart.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("orders.api_urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cart.web.product_urls")),
     path("", include("cart.web.urls")),
+    path("", include("orders.urls")),
     path("", include("accounts.urls")),
 ]
 

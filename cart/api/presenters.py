@@ -5,14 +5,13 @@ do not. The OpenAPI shapes live beside them in ``schemas.py``."""
 from django.conf import settings
 
 from cart.api.render_cache import rendered_carts
-from cart.checkout import PlacedOrder
-from cart.engine.lines import CartLine, line_id
+from cart.engine.lines import CartLine
 from cart.engine.status import info_of_line
 from cart.engine.store import RawCart
 from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
 from cart.services import LineChange
 from catalog.cache import sku_info_many
-from core.api.dates import iso_utc, iso_utc_ms
+from core.api.dates import iso_utc_ms
 from core.api.renderers import FastJSONRenderer
 
 
@@ -104,27 +103,3 @@ def line_change_json(change: LineChange) -> dict:
     if change.capped:
         body["capped"] = True
     return body
-
-
-def order_json(placed: PlacedOrder) -> dict:
-    order = placed.order
-    return {
-        "order_id": order.pk,
-        "lines": [
-            {
-                "id": line_id(line.item_id, line.sku_id),
-                "item_id": line.item_id,
-                "sku_id": line.sku_id,
-                "title": line.title,
-                "sku_attributes": line.attributes,
-                "quantity": line.quantity,
-                "unit_price": str(line.unit_price),
-                "line_total": str(line.line_total),
-                "currency": order.currency,
-            }
-            for line in placed.lines
-        ],
-        "total": str(order.total),
-        "currency": order.currency,
-        "created_at": iso_utc(order.created_at),
-    }

@@ -70,28 +70,3 @@ MergeOut = inline_serializer(
         ),
     },
 )
-
-OrderOut = inline_serializer(
-    "Order",
-    {
-        "order_id": serializers.IntegerField(),
-        "total": serializers.CharField(),
-        "currency": serializers.CharField(),
-        "created_at": serializers.DateTimeField(),
-        "lines": inline_serializer(
-            "OrderLine",
-            {
-                "id": serializers.CharField(),
-                "item_id": serializers.IntegerField(),
-                "sku_id": serializers.IntegerField(),
-                "title": serializers.CharField(),
-                "sku_attributes": serializers.DictField(child=serializers.CharField()),
-                "quantity": serializers.IntegerField(),
-                "unit_price": serializers.CharField(),
-                "line_total": serializers.CharField(),
-                "currency": serializers.CharField(),
-            },
-            many=True,
-        ),
-    },
-)

@@ -7,7 +7,6 @@ from rest_framework import serializers
 from cart.engine.lines import line_id, parse_line_id
 from cart.services import MergePolicy
 from core.api.fields import (
-    DecimalStringField,
     IdField,
     StrictBooleanField,
     StrictIntegerField,
@@ -112,12 +111,3 @@ class MergeIn(StrictSerializer):
         if len(set(ids)) != len(ids):  # beyond what the OpenAPI document can say
             raise serializers.ValidationError("Each line may appear once.")
         return items
-
-
-class CheckoutIn(StrictSerializer):
-    ids = serializers.ListField(
-        child=LineIdField(), required=False, allow_empty=False, max_length=settings.CART_MAX_LINES
-    )
-    expected_total = DecimalStringField(required=False)
-
-    openapi_constraints = {"properties": {"ids": {"minItems": 1}}}

@@ -8,7 +8,6 @@ urlpatterns = [
     path("cart/items/<str:line_id>", views.CartItemView.as_view(), name="api-cart-item"),
     path("cart/selection", views.SelectionView.as_view(), name="api-cart-selection"),
     path("cart/merge", views.MergeView.as_view(), name="api-cart-merge"),
-    path("checkout", views.CheckoutView.as_view(), name="api-checkout"),
     path("cart/events", events.cart_events, name="api-cart-events"),
     path("cart/recommendations", recommendation_views.RecommendationsView.as_view(), name="api-cart-recommendations"),
     path("cart/share", sharing_views.ShareView.as_view(), name="api-cart-share"),

@@ -9,9 +9,8 @@ from rest_framework.views import APIView
 from cart import selectors, services
 from cart.api import schemas
 from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version, not_modified, respond_once
-from cart.api.presenters import cart_body, line_change_json, order_json, raw_cart_json
-from cart.api.serializers import AddLineIn, CheckoutIn, MergeIn, SelectionIn, UpdateLineIn
-from cart.checkout import checkout_place_order
+from cart.api.presenters import cart_body, line_change_json, raw_cart_json
+from cart.api.serializers import AddLineIn, MergeIn, SelectionIn, UpdateLineIn
 from cart.engine.lines import parse_line_id
 from core.api.schema import errors
 from core.errors import InvalidInput
@@ -152,38 +151,3 @@ class MergeView(APIView):
             return status.HTTP_200_OK, body
 
         return respond_once(request, merge)
-
-
-class CheckoutView(APIView):
-    throttle_classes = [CoreWriteThrottle]
-
-    @extend_schema(
-        request=CheckoutIn,
-        responses={
-            201: schemas.OrderOut,
-            **errors(
-                _404="`line_not_found`: a line in `ids` is not in your cart (`ids` names them).",
-                _409=(
-                    "`sold_out`, `unavailable` or `price_changed`: a line cannot be sold as shown (`ids` names "
-                    "them), or nothing checked is available; `checkout_in_progress`: another checkout of this "
-                    "cart is running."
-                ),
-            ),
-        },
-        parameters=[IF_MATCH, IDEMPOTENCY_KEY],
-        summary="Buy the checked lines (or the listed ones) at real-time prices and stock",
-    )
-    def post(self, request):
-        data = _parse(CheckoutIn, request)
-        version = expected_version(request)
-
-        def place():
-            placed = checkout_place_order(
-                user_id=request.user.pk,
-                ids=data.get("ids"),
-                expected_total=data.get("expected_total"),
-                expected_version=version,
-            )
-            return status.HTTP_201_CREATED, order_json(placed)
-
-        return respond_once(request, place)

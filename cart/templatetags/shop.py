@@ -19,7 +19,7 @@ _FEW_LEFT = 5
 @register.simple_tag
 def one_time_token() -> str:
     """A fresh unguessable token per rendering: what makes a form's second submission
-    recognisable as the same one (see cart.order_views)."""
+    recognisable as the same one (see orders.views)."""
     return secrets.token_urlsafe(16)
 
 

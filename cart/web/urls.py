@@ -1,6 +1,5 @@
 from django.urls import path
 
-from cart import order_views
 from cart.web import views
 
 app_name = "cart"
@@ -14,7 +13,4 @@ urlpatterns = [
     path("cart/share", views.cart_share, name="share"),
     path("s/<str:token>/", views.shared_cart, name="shared"),
     path("s/<str:token>/import", views.shared_cart_import, name="shared-import"),
-    path("cart/checkout", order_views.checkout, name="checkout"),
-    path("orders/", order_views.order_list, name="order-list"),
-    path("orders/<int:order_id>/", order_views.order_detail, name="order-detail"),
 ]

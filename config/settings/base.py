@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "catalog",
     "pricing",
     "cart",
+    "orders",
 ]
 
 MIDDLEWARE = [

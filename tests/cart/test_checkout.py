@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from cart import checkout
 from cart.engine import keys
 from cart.engine.store import CartStore
-from cart.models import Order, OrderLine
 from catalog.cache import SkuInfo
 from catalog.keys import sku_info_key
 from catalog.models import Stock
 from core.redis_client import get_redis
+from orders import checkout
+from orders.models import Order, OrderLine
 from tests.api_client import ApiClient
 from tests.conftest import db_all, db_all_tx
 from tests.factories import SkuFactory

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from cart.engine import keys
-from cart.models import CartItem, Order
+from cart.models import CartItem
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge
 from cart.validity import line_checks_drain, lines_recheck_for_skus
@@ -21,6 +21,7 @@ from catalog.cache import local_cache, sku_info_many
 from catalog.keys import sku_info_key, stock_key
 from catalog.models import Stock
 from core.redis_client import get_redis
+from orders.models import Order
 from tests.api_client import ApiClient
 from tests.cart.helpers import cached_version, drain
 from tests.conftest import db_all

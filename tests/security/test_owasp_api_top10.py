@@ -16,9 +16,9 @@ from django.test import Client
 from django.urls import get_resolver
 from knox.models import AuthToken
 
-from cart.models import Order
 from cart.services import cart_add_line
 from ops.ratelimit import Limit, limit_set
+from orders.models import Order
 from tests.api_client import ApiClient
 from tests.cart.helpers import cached
 from tests.conftest import db_all
@@ -202,7 +202,7 @@ def test_api4_every_endpoint_class_is_rate_limited(endpoint_class, method, path,
 def test_api5_admin_and_dead_letter_replay_need_staff():
     shopper = Client()
     shopper.force_login(UserFactory())
-    for path in ("/admin/", "/admin/cart/deadletter/", "/admin/cart/order/", "/admin/cart-lookup/"):
+    for path in ("/admin/", "/admin/cart/deadletter/", "/admin/orders/order/", "/admin/cart-lookup/"):
         response = shopper.get(path)
         assert response.status_code in (302, 403, 404), path
     response = shopper.post("/admin/cart/deadletter/", {"action": "replay", "_selected_action": [1]})
@@ -214,8 +214,8 @@ def test_api5_admin_and_dead_letter_replay_need_staff():
 
 
 def test_api6_checkout_needs_a_login_and_is_in_the_rate_limited_write_class():
-    from cart.api.views import CheckoutView
     from ops.ratelimit import CoreWriteThrottle
+    from orders.api import CheckoutView
 
     assert Client().post("/api/v1/checkout", "{}", content_type="application/json").status_code == 401
     assert CheckoutView.throttle_classes == [CoreWriteThrottle]

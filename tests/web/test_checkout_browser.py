@@ -6,8 +6,8 @@ the system Chromium is missing.
 
 import re
 
-from cart.models import Order
 from catalog.models import Stock
+from orders.models import Order
 from tests.factories import UserFactory
 from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, log_in
 from tests.web.helpers import make_sku, mark_checked

@@ -9,11 +9,11 @@ import pytest
 from django.db import connections
 from django.test import Client
 
-from cart.models import Order, OrderLine
 from cart.selectors import cart_get
 from cart.services import cart_add_line, cart_select
 from catalog.cache import sku_info_refresh
 from catalog.models import Stock
+from orders.models import Order, OrderLine
 from pricing.models import Price
 from tests.conftest import db_all
 from tests.factories import UserFactory
@@ -281,19 +281,19 @@ def test_staff_see_orders_read_only_and_find_them_by_user_or_order_id(client, us
     )
     client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
 
-    listing = text(client.get("/admin/cart/order/"))
+    listing = text(client.get("/admin/orders/order/"))
     assert "68.97" in listing and "EUR" in listing
-    by_user = text(client.get(f"/admin/cart/order/?q={user.pk}"))
-    assert f"/admin/cart/order/{order.pk}/change/" in by_user
-    assert f"/admin/cart/order/{other.pk}/change/" not in by_user
-    by_id = text(client.get(f"/admin/cart/order/?q={other.pk}"))
-    assert f"/admin/cart/order/{other.pk}/change/" in by_id
-    assert client.get("/admin/cart/order/?q=abc").status_code == 200
+    by_user = text(client.get(f"/admin/orders/order/?q={user.pk}"))
+    assert f"/admin/orders/order/{order.pk}/change/" in by_user
+    assert f"/admin/orders/order/{other.pk}/change/" not in by_user
+    by_id = text(client.get(f"/admin/orders/order/?q={other.pk}"))
+    assert f"/admin/orders/order/{other.pk}/change/" in by_id
+    assert client.get("/admin/orders/order/?q=abc").status_code == 200
 
-    detail = text(client.get(f"/admin/cart/order/{order.pk}/change/"))
+    detail = text(client.get(f"/admin/orders/order/{order.pk}/change/"))
     assert "Trail shoe" in detail and "39.98" in detail
     assert 'name="_save"' not in detail and 'name="lines-0-quantity"' not in detail
-    assert client.get("/admin/cart/order/add/").status_code == 403
+    assert client.get("/admin/orders/order/add/").status_code == 403
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)

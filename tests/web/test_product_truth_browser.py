@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cart.models import Order
 from cart.services import cart_add_line
+from orders.models import Order
 from tests.factories import UserFactory
 from tests.web.browser import BROWSER_TESTS, CART_LINK, DESKTOP, PHONE, line, log_in
 from tests.web.helpers import make_sku, mark_checked

@@ -6,11 +6,11 @@ import re
 
 from django.test import Client
 
-from cart.models import Order
 from cart.selectors import cart_get
 from cart.services import cart_add_line, cart_select
 from catalog.cache import sku_info_many
 from catalog.models import Stock
+from orders.models import Order
 from tests.conftest import db_all
 from tests.web.helpers import guest_cookie, make_sku
 from tests.web.test_checkout_pages import checkout_form, put, text
@@ -200,7 +200,6 @@ def test_the_api_add_of_a_held_sku_needs_no_check_to_count(user):
 
 
 def test_only_a_price_change_refusal_speaks_of_prices(rf, user):
-    from cart.order_views import _refusal_message
     from core.errors import (
         CheckoutInProgress,
         InvalidInput,
@@ -211,6 +210,7 @@ def test_only_a_price_change_refusal_speaks_of_prices(rf, user):
         Unavailable,
         VersionMismatch,
     )
+    from orders.views import _refusal_message
 
     shoe = make_sku("Trail shoe", "19.99")
     put(user, shoe)

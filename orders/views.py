@@ -21,10 +21,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from cart.checkout import checkout_place_order
 from cart.engine.idempotency import request_fingerprint, run_once
 from cart.engine.lines import parse_line_id
-from cart.selectors import CartView, order_get, orders_for_user
+from cart.selectors import CartView
 from cart.templatetags.shop import money
 from cart.web.forms import first_error
 from cart.web.shopper import shopper_cart
@@ -38,6 +37,8 @@ from core.errors import (
     Unavailable,
     VersionMismatch,
 )
+from orders.checkout import checkout_place_order
+from orders.selectors import order_get, orders_for_user
 
 ORDERS_PAGE_SIZE = 20
 
@@ -149,7 +150,7 @@ def checkout(request):
         messages.error(request, body["message"])
         return redirect("cart:detail")
     messages.success(request, "Thank you! Your order is placed.")
-    return redirect("cart:order-detail", order_id=body["order_id"])
+    return redirect("orders:detail", order_id=body["order_id"])
 
 
 @require_GET

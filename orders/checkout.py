@@ -23,7 +23,7 @@ from cart.engine import keys
 from cart.engine.lines import CartLine
 from cart.engine.locks import redis_lock
 from cart.engine.store import CartStore
-from cart.models import LineStatus, Order, OrderLine
+from cart.models import LineStatus
 from cart.selectors import CartView, cart_get
 from cart.services import cart_remove_lines
 from catalog.cache import sku_info_many
@@ -39,6 +39,7 @@ from core.errors import (
     Unavailable,
     VersionMismatch,
 )
+from orders.models import Order, OrderLine
 from pricing.money import quantize
 from pricing.selectors import price_effective_many
 
