@@ -129,6 +129,17 @@ def line_from_row(row: CartItem) -> CartLine:
     )
 
 
+def row_content_of_line(line: CartLine) -> dict:
+    """The columns of a line's row that hold its content (not its keys, times or version)."""
+    return {
+        "quantity": line.quantity,
+        "checked": line.checked,
+        "status": line.status,
+        "price_at_add": line.price_at_add,
+        "currency": line.currency,
+    }
+
+
 def state_of_line(user_id: int, line: CartLine, *, version: int) -> LineState:
     """The row a line is persisted as, at ``version``."""
     return LineState(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cart import metrics
 from cart.engine import keys
-from cart.engine.codec import LineState, line_agrees_with_row, state_of_line, tombstone_of_row
+from cart.engine.codec import LineState, line_agrees_with_row, row_content_of_line, state_of_line, tombstone_of_row
 from cart.engine.lines import CartLine, datetime_to_ms
 from cart.engine.store import CartStore, RawCart
 from cart.models import Cart, CartItem, ReconciliationRun
@@ -68,14 +68,7 @@ def _repair_same_version(alias: str, row: CartItem, line: CartLine | None) -> in
     )
     if line is None:
         return rows.update(deleted=True, quantity=0)
-    return rows.update(
-        quantity=line.quantity,
-        checked=line.checked,
-        status=line.status,
-        price_at_add=line.price_at_add,
-        currency=line.currency,
-        deleted=False,
-    )
+    return rows.update(**row_content_of_line(line), deleted=False)
 
 
 def _reconcile_shard(alias: str, carts: dict[int, RawCart]) -> int:

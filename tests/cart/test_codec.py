@@ -13,6 +13,7 @@ from cart.engine.codec import (
     line_from_redis,
     line_from_row,
     line_to_redis,
+    row_content_of_line,
     state_from_payload,
     state_of_line,
     state_to_payload,
@@ -55,21 +56,25 @@ def test_a_state_reads_back_from_its_stream_payload():
     assert state_from_payload(orjson.loads(orjson.dumps(state_to_payload(state))), user_id=5, version=13) == state
 
 
-def test_a_row_is_the_line_it_was_written_from():
+def _row(**change) -> CartItem:
+    """LINE's row on user 5's shard, with ``change`` applied."""
     row = CartItem(
         user_id=5,
-        item_id=17,
-        sku_id=42,
-        quantity=3,
-        checked=False,
-        status="available",
-        price_at_add=Decimal("19.99"),
-        currency="EUR",
-        version=12,
+        item_id=LINE.item_id,
+        sku_id=LINE.sku_id,
+        **row_content_of_line(LINE),
+        version=LINE.version,
         deleted=False,
         create_time=datetime.fromtimestamp(LINE.added_at_ms / 1000, tz=UTC),
         update_time=datetime.fromtimestamp(LINE.updated_at_ms / 1000, tz=UTC),
     )
+    for name, value in change.items():
+        setattr(row, name, value)
+    return row
+
+
+def test_a_row_is_the_line_it_was_written_from():
+    row = _row()
     assert line_from_row(row) == LINE
     assert line_agrees_with_row(LINE, row)
     tomb = tombstone_of_row(row, version=14, now=datetime(2026, 12, 6, tzinfo=UTC))
@@ -89,13 +94,7 @@ def test_a_row_is_the_line_it_was_written_from():
     ],
 )
 def test_redis_and_mysql_agree_on_content(change, agrees):
-    row = CartItem(
-        user_id=5, item_id=17, sku_id=42, quantity=3, checked=False, status="available",
-        price_at_add=Decimal("19.99"), currency="EUR", version=12, deleted=False,
-    )  # fmt: skip
-    for name, value in change.items():
-        setattr(row, name, value)
-    assert line_agrees_with_row(LINE, row) is agrees
+    assert line_agrees_with_row(LINE, _row(**change)) is agrees
 
 
 def test_nothing_on_either_side_agrees_and_a_tombstone_counts_as_nothing():
