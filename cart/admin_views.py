@@ -8,7 +8,7 @@ from cart.engine.codec import line_agrees_with_row
 from cart.engine.lines import line_id
 from cart.engine.store import CartStore
 from cart.models import Cart, CartItem
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 
 
 def cart_lookup(request):

@@ -1,12 +1,12 @@
 """Cart tables.
 
-``CartItem`` and ``Cart`` live on the 16 user shards (see ``config.db_router``); dead
+``CartItem`` and ``Cart`` live on the 16 user shards (see ``core.db_router``); dead
 letters and reconciliation runs are operational records in ``default``.
 """
 
 from django.db import models
 
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 
 
 class LineStatus(models.TextChoices):

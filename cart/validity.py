@@ -22,8 +22,8 @@ from cart.engine.streams import consumer_name, ensure_group
 from cart.models import CartItem, LineStatus
 from cart.services import LineCheck, cart_record_checks
 from catalog.cache import SkuInfo, sku_info_refresh
-from config.sharding import SHARD_ALIASES
 from core.redis_client import AnyRedis, get_redis
+from core.sharding import SHARD_ALIASES
 
 logger = logging.getLogger(__name__)
 

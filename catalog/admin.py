@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from catalog.admin_hooks import NotifiesSkuChanges
 from catalog.models import Item, Sku, Stock
-from pricing.models import Price
+from pricing.models import Price, Promotion
 
 
 class SkuInline(admin.TabularInline):
@@ -56,3 +56,23 @@ class StockAdmin(NotifiesSkuChanges, admin.ModelAdmin):
     list_select_related = ("sku",)
     search_fields = ("=sku__sku_id",)
     raw_id_fields = ("sku",)
+
+
+# Prices and promotions are edited beside the catalog: an edit publishes the same SKU
+# events as a catalog change.
+@admin.register(Price)
+class PriceAdmin(NotifiesSkuChanges, admin.ModelAdmin):
+    list_display = ("sku", "amount", "currency", "updated_at")
+    list_select_related = ("sku",)
+    search_fields = ("=sku__sku_id",)
+    raw_id_fields = ("sku",)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(NotifiesSkuChanges, admin.ModelAdmin):
+    list_display = ("name", "sku", "percent_off", "starts_at", "ends_at", "active")
+    list_filter = ("active",)
+    list_select_related = ("sku",)
+    search_fields = ("name", "=sku__sku_id")
+    raw_id_fields = ("sku",)
+    date_hierarchy = "starts_at"

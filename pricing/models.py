@@ -4,13 +4,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import Sku
-
 
 class Price(models.Model):
     """The list price of one SKU."""
 
-    sku = models.OneToOneField(Sku, on_delete=models.CASCADE, primary_key=True, related_name="price")
+    sku = models.OneToOneField("catalog.Sku", on_delete=models.CASCADE, primary_key=True, related_name="price")
     amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
     currency = models.CharField(max_length=3, default="USD")
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,7 +25,7 @@ class Promotion(models.Model):
     """A percentage off one SKU's list price during a time window."""
 
     name = models.CharField(max_length=120)
-    sku = models.ForeignKey(Sku, on_delete=models.CASCADE, related_name="promotions")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="promotions")
     percent_off = models.DecimalField(
         max_digits=5,
         decimal_places=2,

@@ -268,7 +268,7 @@ def _prewarm_figures(carts: int) -> str:
     from django.utils import timezone
 
     from cart.persistence.prewarm import carts_prewarm
-    from config.sharding import shard_for_user
+    from core.sharding import shard_for_user
 
     first = 50_000_000
     now = timezone.now()

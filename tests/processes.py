@@ -15,8 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
-from config.sharding import SHARD_ALIASES
 from config.worker import worker_command
+from core.sharding import SHARD_ALIASES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from config.sharding import SHARD_ALIASES, expand_shard_urls
+from core.sharding import SHARD_ALIASES, expand_shard_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -7,8 +7,8 @@ from django.db import connections
 from django.utils import timezone
 
 from cart.models import Cart, CartItem
-from config.db_router import ShardNotChosen
-from config.sharding import LOGICAL_SHARDS, SHARD_ALIASES, expand_shard_urls, shard_for_user, shard_index
+from core.db_router import ShardNotChosen
+from core.sharding import LOGICAL_SHARDS, SHARD_ALIASES, expand_shard_urls, shard_for_user, shard_index
 from tests.conftest import SHARDS_ON_MYSQL, db_all, needs_mysql
 
 

@@ -22,6 +22,11 @@ def test_the_cart_tasks_keep_their_names():
     assert {name for name in app.tasks if name.startswith("cart.")} == TASKS
 
 
+def test_the_promotion_task_kept_its_name_when_it_moved_to_the_catalog():
+    app.loader.import_default_modules()
+    assert app.tasks["pricing.promotion_boundaries"].__module__ == "catalog.tasks"
+
+
 def test_a_guest_cookie_signed_before_a_move_still_opens():
     from cart.web import guest
 

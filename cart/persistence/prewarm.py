@@ -14,8 +14,8 @@ from cart.engine.codec import redis_value
 from cart.engine.lines import datetime_to_ms
 from cart.engine.store import CartStore
 from cart.models import Cart
-from config.sharding import SHARD_ALIASES
 from core.redis_batch import scripts_pipelined
+from core.sharding import SHARD_ALIASES
 
 BATCH = 500
 _LINES_SQL = (

@@ -20,7 +20,7 @@ from cart.engine.lines import CartLine, datetime_to_ms
 from cart.engine.store import CartStore, RawCart
 from cart.models import Cart, CartItem, ReconciliationRun
 from cart.persistence.write_behind import write_states
-from config.sharding import SHARD_ALIASES, shard_for_user
+from core.sharding import SHARD_ALIASES, shard_for_user
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cart.models import DeadLetter
 from cart.persistence.write_behind import decode_payload, write_messages
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 
 
 def dead_letter_replay(*, dead_letter_id: int) -> bool:

@@ -38,8 +38,8 @@ from django.utils.connection import ConnectionDoesNotExist
 
 from cart.models import Cart, CartItem
 from cart.persistence.sql import upsert_sql
-from config.db_router import MOVE_ALIAS_PREFIX
-from config.sharding import SHARD_ALIASES, expand_shard_urls
+from core.db_router import MOVE_ALIAS_PREFIX
+from core.sharding import SHARD_ALIASES, expand_shard_urls
 
 # Children before parents is irrelevant (no foreign keys); lines first because they are
 # the bulk of the data and the longest pass.

@@ -29,8 +29,8 @@ from cart.engine.codec import LineState, state_from_payload, state_to_payload
 from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
 from cart.persistence.sql import upsert_sql
-from config.sharding import shard_for_user
 from core.redis_client import AnyRedis, get_redis
+from core.sharding import shard_for_user
 
 logger = logging.getLogger(__name__)
 

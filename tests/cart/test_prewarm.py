@@ -80,7 +80,7 @@ def test_only_carts_active_in_the_window_are_loaded(_clean_redis):
 
 
 def test_a_batch_of_carts_costs_one_pipeline_whatever_its_size(_clean_redis):
-    from config.sharding import shard_for_user
+    from core.sharding import shard_for_user
 
     users = list(range(70, 90))
     _persist_carts(users, lines=1)

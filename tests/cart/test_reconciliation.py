@@ -13,7 +13,7 @@ from cart.engine import keys
 from cart.models import CartItem, ReconciliationRun
 from cart.persistence.reconciliation import reconcile_run
 from cart.services import cart_add_line, cart_remove_line, cart_update_line
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 from tests.cart.helpers import cached, cached_version, drain, persisted, persisted_version
 from tests.conftest import db_all, db_all_tx
 

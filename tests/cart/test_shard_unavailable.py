@@ -5,8 +5,8 @@ other pages still shows."""
 import pytest
 
 from cart.engine import keys
-from config.sharding import shard_for_user
 from core.redis_client import get_redis
+from core.sharding import shard_for_user
 from tests.api_client import ApiClient
 from tests.cart.shard_faults import shard_down
 from tests.conftest import db_all_tx, needs_mysql

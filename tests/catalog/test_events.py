@@ -12,9 +12,8 @@ from catalog.cache import local_cache, sku_info_many, sku_info_refresh
 from catalog.events import publish_sku_changes
 from catalog.keys import changes_channel
 from catalog.models import Stock
-from catalog.tasks import refresh_skus, sync_stock
+from catalog.tasks import promotion_boundaries, refresh_skus, sync_stock
 from pricing.models import Price
-from pricing.tasks import promotion_boundaries
 from tests.conftest import db_all
 from tests.factories import PromotionFactory, SkuFactory, UserFactory
 

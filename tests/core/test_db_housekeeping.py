@@ -10,8 +10,8 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connections, reset_queries
 
-from config.sharding import shard_for_user
 from core import db_housekeeping
+from core.sharding import shard_for_user
 from tests.conftest import db_all_tx
 from tests.processes import run_python
 

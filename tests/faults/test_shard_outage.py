@@ -8,7 +8,7 @@ from django.db import connections
 from cart.models import DeadLetter
 from cart.persistence.write_behind import persistence_backlog
 from cart.services import cart_add_line, cart_update_line
-from config.sharding import shard_for_user
+from core.sharding import shard_for_user
 from tests.cart.helpers import cached, cached_version, persisted
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import TcpProxy, running, start_worker, wait_for

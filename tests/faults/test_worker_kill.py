@@ -9,8 +9,8 @@ from cart.engine.streams import ensure_group
 from cart.models import DeadLetter
 from cart.persistence.write_behind import GROUP, _decode_entry, persistence_backlog, write_messages
 from cart.services import cart_add_line, cart_update_line
-from config.sharding import shard_for_user
 from core.redis_client import get_redis
+from core.sharding import shard_for_user
 from tests.cart.helpers import cached, catalog_checked, drain, persisted
 from tests.conftest import db_all_tx, needs_mysql
 from tests.faults.procs import running, start_worker, wait_for

@@ -2,7 +2,7 @@ import redis
 from django.conf import settings
 from django.db import connections
 
-from config.sharding import SHARD_ALIASES
+from core.sharding import SHARD_ALIASES
 from tests.conftest import db_all
 
 pytestmark = db_all

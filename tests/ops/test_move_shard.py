@@ -19,7 +19,7 @@ from cart.models import CartItem
 from cart.persistence import shard_move
 from cart.persistence.shard_move import TABLES, attach_target, detach_target
 from cart.services import cart_add_line, cart_update_line
-from config.sharding import SHARD_ALIASES, expand_shard_urls, shard_for_user
+from core.sharding import SHARD_ALIASES, expand_shard_urls, shard_for_user
 from tests.cart.helpers import drain
 from tests.conftest import db_all, needs_mysql
 

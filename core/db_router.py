@@ -1,6 +1,6 @@
 """Route cart rows to their user's shard and everything else to ``default``."""
 
-from config.sharding import SHARD_ALIASES, shard_for_user
+from core.sharding import SHARD_ALIASES, shard_for_user
 
 # Models whose rows are per user and live on the shards, by "app_label.model_name".
 SHARDED_MODELS = frozenset({"cart.cartitem", "cart.cart"})
