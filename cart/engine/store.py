@@ -1,4 +1,7 @@
-"""The cart's Redis layout and its scripts: the only module that talks to Redis for carts.
+"""The cart hashes and the scripts that change them: every read and write of a cart's
+lines on the request path goes through ``CartStore``. (Background work reads the
+streams through ``streams``, and reconciliation, prewarm and the hot-cart listener
+use the engine's keys and scripts directly, in batches of their own.)
 
 One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → compact JSON of
 the line (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
