@@ -1,15 +1,26 @@
-"""Token authentication for mobile clients without a SQL query per request.
+"""Token authentication for mobile clients without a SQL query or a Redis call of its own.
 
-Tokens are knox tokens: per device, expiring, stored hashed. A verified token is cached
-in Redis (digest, user id, expiry) for a few minutes, so an authenticated API request
-costs one cache lookup; when Redis does not answer, tokens are verified in the database
-(the cache's errors are misses: ``DJANGO_REDIS_IGNORE_EXCEPTIONS``). Logout replaces the
-entry with a revocation marker, and a request that verified the token in the database
-only ever *adds* its entry, so a logout that lands between its read and its write still
-wins.
+Tokens are knox tokens (per device, expiring, stored hashed) with the user's id in
+front (``accounts.tokens``). A token verified in the database is cached for a few
+minutes as a digest in the user's hash (``accounts.keys.token_digests_key``), and each
+request checks it there *inside the script that does its work* (``ops.gate``): a view
+with ``one_call = True`` gets a pending gate and no call here. Other views check it now,
+with their rate limit, in one call. When Redis does not answer, tokens are verified in
+the database.
+
+Logout marks the digest revoked, and a request that verified the token in the database
+only caches it when no such mark is there, so a logout that lands between its read and
+its write still wins. An account deactivated in admin is refused at most
+``CACHE_SECONDS`` later, when the cached digest runs out.
+
+Tokens issued before the user id went in front keep working until they expire, on the
+older path: a cache entry per token (one call), then the request's script.
 """
 
+import time
+from functools import cache as memoize
 from hmac import compare_digest
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,16 +32,29 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS
 from rest_framework import exceptions
 
+from accounts import metrics
+from accounts.keys import token_digests_key
+from accounts.tokens import PresentedToken, cached_digest, token_parse
 from core.errors import ServiceUnavailable
-from core.redis_client import UNREACHABLE
+from core.redis_client import UNREACHABLE, get_redis
 from ops import ratelimit
+from ops.gate import Gate, GateState, gate_pass
 
 # A token revoked some other way than logout (an account deactivated in admin) is
 # refused at most this long after the change.
 CACHE_SECONDS = 300
 
 
+_TOKEN_CACHE_SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_cache.lua").read_text()
+
+
+@memoize
+def _token_cache(client):
+    return client.register_script(_TOKEN_CACHE_SCRIPT)
+
+
 def token_cache_key(token_key: str) -> str:
+    """The cache entry of a token issued before tokens named their user."""
     return f"authtoken:{token_key}"
 
 
@@ -38,96 +62,103 @@ def revoke_cached_token(token: AuthToken) -> None:
     """Refuse this token in every process from now on, whatever the cache held.
 
     Raises ``ServiceUnavailable`` when the cache does not answer: a logout that could not
-    replace a cached entry would leave the token working for minutes, so the client is
-    told to try again instead.
+    mark the token would leave it working for minutes, so the client is told to try again.
     """
+    try:
+        _token_cache(get_redis())(keys=[token_digests_key(token.user_id)], args=["revoke", cached_digest(token.digest)])
+    except UNREACHABLE:
+        raise ServiceUnavailable() from None
+    # A token issued before tokens named their user is cached by its key instead.
     if not cache.set(token_cache_key(token.token_key), {"revoked": token.digest}, CACHE_SECONDS):
         raise ServiceUnavailable()
 
 
-class _TokenUsers:
-    """Which user each recently verified token belongs to, so the rate-limit decision can
-    ride in the token lookup's round trip. Keyed by the digest of the whole token, not by
-    its public 8-character key: a caller who knows only a key cannot spend someone
-    else's tokens. Not a credential: the token is still verified on every request."""
-
-    LIMIT = 100_000
-
-    def __init__(self):
-        self.users: dict[str, int] = {}
-
-    def get(self, digest: str) -> int | None:
-        return self.users.get(digest)
-
-    def put(self, digest: str, user_id: int) -> None:
-        if len(self.users) >= self.LIMIT:
-            self.users.clear()
-        self.users[digest] = user_id
-
-
-_token_users = _TokenUsers()
-
-
-def _one_server() -> bool:
-    return not settings.REDIS_CLUSTER and settings.CACHES["default"]["LOCATION"] == settings.REDIS_URL
-
-
 class CachedTokenAuthentication(TokenAuthentication):
-    def __init__(self, rate_limited_as: str | None = None):
-        # The endpoint class whose rate-limit decision may ride along (see ``_cached``).
+    def __init__(self, rate_limited_as: str | None = None, *, one_call: bool = False):
+        # The endpoint class whose rate limit the token's check may take in the same call,
+        # and whether the view's own script will check the token (see the module's docstring).
         self.rate_limited_as = rate_limited_as
+        self.one_call = one_call
         self.http_request = None
 
     def authenticate(self, request):
         # A DRF request knows its view; the events stream and the plain add path (cart.api.plain_add)
-        # authenticate a Django request (and say their endpoint class themselves).
+        # authenticate a Django request (and say what they are themselves).
         view = (getattr(request, "parser_context", None) or {}).get("view")
         self.rate_limited_as = ratelimit.endpoint_class_of(view) or self.rate_limited_as
+        self.one_call = getattr(view, "one_call", False) or self.one_call
         self.http_request = getattr(request, "_request", request)
         return super().authenticate(request)
-
-    def _cached(self, token_key: str, digest: str):
-        """The token's cache entry. On one Redis server, for a token seen before and a
-        rate-limited view, the caller's rate-limit decision is taken in the same script
-        call, which reads the entry, and left on the request for the throttle
-        (``ops.ratelimit``)."""
-        user_id = _token_users.get(digest)
-        request, endpoint_class = self.http_request, self.rate_limited_as
-        if (
-            user_id is None
-            or endpoint_class is None
-            or request is None
-            or not settings.RATE_LIMITS_ENABLED
-            or not _one_server()
-        ):
-            return cache.get(token_cache_key(token_key))
-        identity = f"u{user_id}"
-        try:
-            wait_ms, raw = ratelimit.take_reading(endpoint_class, identity, cache.make_key(token_cache_key(token_key)))
-        except UNREACHABLE:
-            return None  # the database verifies the token; the throttle decides (open) on its own
-        request.rate_limit_taken = (endpoint_class, identity, wait_ms)
-        return None if raw is None else cache.client.decode(raw)
 
     def authenticate_credentials(self, token: bytes):
         try:
             raw = token.decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
+        presented = token_parse(raw)
+        if presented is None:
+            metrics.API_TOKEN_CHECKS.labels("legacy").inc()
+            return self._legacy_credentials(raw)
+        metrics.API_TOKEN_CHECKS.labels("user").inc()
+        gate = Gate(
+            user_id=presented.user_id,
+            state=GateState.PENDING,
+            tokens_key=token_digests_key(presented.user_id),
+            digest=presented.digest,
+            verify=lambda _gate: self._verify_in_database(presented),
+        )
+        if self.http_request is not None:
+            self.http_request.gate = gate
+        if not self.one_call:
+            if self.rate_limited_as is not None and settings.RATE_LIMITS_ENABLED:
+                gate.bucket = ratelimit.caller_bucket(self.rate_limited_as, str(presented.user_id))
+            try:
+                gate_pass(gate)
+            except UNREACHABLE:
+                self._verify_in_database(presented, cache_it=False)
+                gate.state = GateState.KNOWN  # the throttle fails open on its own
+        # Only the id is known without asking the database; nothing on the API's request path reads more.
+        user = get_user_model()(pk=presented.user_id, is_active=True)
+        auth_token = AuthToken(
+            digest=hash_token(presented.secret),
+            token_key=presented.secret[: CONSTANTS.TOKEN_KEY_LENGTH],
+            user_id=user.pk,
+        )
+        return user, auth_token
+
+    def _verify_in_database(self, presented: PresentedToken, *, cache_it: bool = True) -> None:
+        """The cold path: check the token in the database and cache its digest. Raises
+        ``AuthenticationFailed`` for a token that is not good (or was revoked meanwhile)."""
+        user, auth_token = super().authenticate_credentials(presented.secret.encode())
+        if user.pk != presented.user_id:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if not cache_it:
+            return
+        now_ms = int(time.time() * 1000)
+        until_ms = now_ms + CACHE_SECONDS * 1000
+        if auth_token.expiry is not None:
+            until_ms = min(until_ms, int(auth_token.expiry.timestamp() * 1000))
+        if until_ms <= now_ms:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        cached = _token_cache(get_redis())(
+            keys=[token_digests_key(presented.user_id)], args=["cache", presented.digest, until_ms]
+        )
+        if not int(cached):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+
+    def _legacy_credentials(self, raw: str):
         token_key = raw[: CONSTANTS.TOKEN_KEY_LENGTH]
         digest = hash_token(raw)
-        cached = self._cached(token_key, digest)
+        cached = cache.get(token_cache_key(token_key))
         if cached is not None:
             if compare_digest(digest, cached.get("revoked", "")):
                 raise exceptions.AuthenticationFailed("Invalid token.")
             expiry = cached.get("expiry")
             if compare_digest(digest, cached.get("digest", "")) and (expiry is None or expiry > timezone.now()):
                 user = get_user_model()(pk=cached["user_id"], username=cached["username"], is_active=True)
-                _token_users.put(digest, user.pk)
                 return user, AuthToken(digest=digest, token_key=token_key, user_id=user.pk, expiry=expiry)
-            # Another token sharing the 8-character key, or an expired one: ask the database.
-        user, auth_token = super().authenticate_credentials(token)
-        _token_users.put(digest, user.pk)
+            # Another token sharing the key, or an expired one: ask the database.
+        user, auth_token = super().authenticate_credentials(raw.encode())
         ttl = CACHE_SECONDS
         if auth_token.expiry is not None:
             ttl = min(ttl, int((auth_token.expiry - timezone.now()).total_seconds()))

@@ -11,6 +11,7 @@ from knox.models import AuthToken
 
 from accounts.authentication import revoke_cached_token
 from accounts.login_limits import login_failed, login_wait
+from accounts.tokens import token_format
 from core.errors import InvalidInput, TooManyAttempts
 
 
@@ -21,9 +22,10 @@ class IssuedToken:
     expires_at: datetime | None
 
 
-def _issue(user) -> IssuedToken:
-    instance, token = AuthToken.objects.create(user=user)
-    return IssuedToken(user_id=user.pk, token=token, expires_at=instance.expiry)
+def token_create(user) -> IssuedToken:
+    """A new token for one device: ``<user_id>.<secret>`` (see ``accounts.tokens``)."""
+    instance, secret = AuthToken.objects.create(user=user)
+    return IssuedToken(user_id=user.pk, token=token_format(user.pk, secret), expires_at=instance.expiry)
 
 
 def user_register(*, username: str, password: str) -> IssuedToken:
@@ -41,7 +43,7 @@ def user_register(*, username: str, password: str) -> IssuedToken:
             user = users.objects.create_user(username=username, password=password)
     except IntegrityError:
         raise InvalidInput({"username": ["That username is taken."]}) from None
-    return _issue(user)
+    return token_create(user)
 
 
 def user_authenticate(*, request, username: str, password: str):
@@ -66,7 +68,7 @@ def token_issue(*, request, username: str, password: str) -> IssuedToken:
     user = user_authenticate(request=request, username=username, password=password)
     if user is None:
         raise InvalidInput({"non_field_errors": ["Wrong username or password."]})
-    return _issue(user)
+    return token_create(user)
 
 
 def token_revoke(*, token: AuthToken) -> None:

@@ -114,11 +114,12 @@ def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
 
     Warm: one Redis round trip; a hot cart (see ``cart.engine.hot``) none.
     """
-    if settings.HOT_CART_CACHE:
+    store = store or CartStore()
+    # A request whose gate is still to pass reads Redis anyway: the gate rides on the read.
+    if settings.HOT_CART_CACHE and not store.gated:
         copy = hot_carts.get(user_id)
         if copy is not None:
             return copy
-    store = store or CartStore()
     raw = store.read(user_id)
     if raw is None:
         cart_ensure_loaded(user_id=user_id, store=store)

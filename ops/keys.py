@@ -8,17 +8,24 @@ def rate_limit_overrides_key() -> str:
     return f"{settings.REDIS_KEY_PREFIX}ops:rate-limits"
 
 
-def rate_limit_bucket_keys(endpoint_class: str, identity: str, sub_bucket: int) -> tuple[str, str]:
-    """A caller's token bucket and its share of the class's global bucket: one hash tag
-    per sub-bucket, so both sit in one slot with that window's decision counts."""
-    tag = f"rl{sub_bucket}"
-    prefix = settings.REDIS_KEY_PREFIX
-    return f"{prefix}rl:{{{tag}}}:{endpoint_class}:{identity}", f"{prefix}rl:{{{tag}}}:{endpoint_class}:global"
+def rate_limit_bucket_key(endpoint_class: str, tag: str) -> str:
+    """One caller's token bucket for one endpoint class. ``tag`` is the caller's hash tag:
+    a user's id, so the bucket shares a slot with the user's token digests and cart and
+    one script may authenticate, limit and change the cart together; or ``ip<address>``
+    for a caller nobody has authenticated."""
+    return f"{settings.REDIS_KEY_PREFIX}rl:{{{tag}}}:{endpoint_class}"
 
 
-def rate_limit_stats_key(sub_bucket: int, window: int) -> str:
-    """Decisions counted per window (allowed, rejected, rejected_global) for the load monitor."""
-    return f"{settings.REDIS_KEY_PREFIX}rl:{{rl{sub_bucket}}}:stats:{window}"
+def rate_limit_global_key(endpoint_class: str) -> str:
+    """The class's global bucket. Only the processes' background leases touch it (see
+    ``ops.global_budget``), a few times a second each, never a request."""
+    return f"{settings.REDIS_KEY_PREFIX}rl:{{global}}:{endpoint_class}"
+
+
+def rate_limit_stats_key(window: int) -> str:
+    """Decisions counted per window (allowed, rejected, rejected_global) for the load
+    monitor; every process adds its counts with its next lease (same slot as the global buckets)."""
+    return f"{settings.REDIS_KEY_PREFIX}rl:{{global}}:stats:{window}"
 
 
 def load_monitor_key() -> str:

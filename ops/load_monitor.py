@@ -17,8 +17,8 @@ from django.conf import settings
 
 from core.redis_client import get_redis
 from ops import metrics
+from ops.global_budget import current_window
 from ops.keys import load_monitor_key, rate_limit_stats_key
-from ops.ratelimit import GLOBAL_SPLIT, current_window
 from ops.switches import switch_set
 
 logger = logging.getLogger(__name__)
@@ -55,13 +55,9 @@ def read_signals(window: int | None = None) -> Reading:
     """Rate-limit decisions of the last complete window, and Redis's round trip now."""
     client = get_redis()
     window = current_window() - 1 if window is None else window
-    pipe = client.pipeline(transaction=False)
-    for sub_bucket in range(GLOBAL_SPLIT):
-        pipe.hmget(rate_limit_stats_key(sub_bucket, window), "allowed", "rejected", "rejected_global")
-    requests = rejected_global = 0
-    for allowed, rejected, by_global in pipe.execute():
-        requests += int(allowed or 0) + int(rejected or 0)
-        rejected_global += int(by_global or 0)
+    allowed, rejected, by_global = client.hmget(rate_limit_stats_key(window), "allowed", "rejected", "rejected_global")
+    requests = int(allowed or 0) + int(rejected or 0)
+    rejected_global = int(by_global or 0)
     timings = []
     for _ in range(5):
         started = time.perf_counter()

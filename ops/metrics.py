@@ -7,6 +7,11 @@ RATE_LIMIT_DECISIONS = Counter("rate_limit_decisions_total", "Rate limiter decis
 RATE_LIMIT_FAILED_OPEN = Counter(
     "rate_limit_failed_open_total", "Requests let through unlimited because Redis did not answer.", ["endpoint_class"]
 )
+RATE_LIMIT_SYNC_LEASES = Counter(
+    "rate_limit_sync_leases_total",
+    "Global-budget leases taken on the request path (a process that had not leased for a while).",
+    ["endpoint_class"],
+)
 LOGIN_LIMIT_DECISIONS = Counter(
     "login_limit_decisions_total", "Login limit checks: allowed, refused, or failed open (Redis down).", ["result"]
 )

@@ -1,10 +1,11 @@
-"""Token-bucket rate limits in Redis: per user and global, per endpoint class.
+"""Token-bucket rate limits: per caller and global, per endpoint class.
 
-One script call takes a token from the caller's bucket and from a global bucket, or
-from neither. The global limit is split into ``GLOBAL_SPLIT`` sub-buckets, each with
-its share of the rate, and a user's bucket shares the hash tag of its sub-bucket: the
-two keys live in one Redis Cluster slot (one script may touch both) and no single key
-takes the whole store's traffic.
+A caller's bucket lives in Redis under the caller's hash tag (``ops.keys.
+rate_limit_bucket_key``): a user's beside the user's cart and token digests, so a cart
+request takes its token in the very script that does its work (``ops.gate``); other
+requests take it in one call of their own. The global limit costs the request path
+nothing: each process spends a share it leased in the background
+(``ops.global_budget``).
 
 Classes: core writes (add, update, remove, select, merge, checkout) get the largest
 share, then core reads, then non-core features, so under pressure the cart degrades
@@ -12,22 +13,18 @@ before it refuses an add. Limits come from settings and can be changed in admin.
 """
 
 import math
-import time
-import zlib
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from django.conf import settings
+from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from core.redis_client import UNREACHABLE, get_redis
 from core.redis_snapshot import RedisHashSnapshot
-from ops import metrics
-from ops.keys import rate_limit_bucket_keys, rate_limit_overrides_key, rate_limit_stats_key
-
-GLOBAL_SPLIT = 64
-SCRIPT = (Path(__file__).with_name("redis_scripts") / "token_bucket.lua").read_text()
+from ops import global_budget, metrics
+from ops.gate import Bucket, Gate, GateState, gate_pass
+from ops.global_budget import STATS_WINDOW_SECONDS, current_window  # noqa: F401  (the load monitor's windows)
+from ops.keys import rate_limit_bucket_key, rate_limit_overrides_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,59 +60,25 @@ def limit_set(endpoint_class: str, limit: Limit | None) -> None:
     _overrides.expire()
 
 
-@cache
-def _script(client):
-    return client.register_script(SCRIPT)
-
-
-# Decisions are counted per window of this many seconds (for the load monitor).
-STATS_WINDOW_SECONDS = 10
-
-
-def current_window() -> int:
-    return int(time.time()) // STATS_WINDOW_SECONDS
-
-
-def _keys(endpoint_class: str, identity: str) -> list[str]:
-    sub_bucket = zlib.crc32(identity.encode()) % GLOBAL_SPLIT
-    return [
-        *rate_limit_bucket_keys(endpoint_class, identity, sub_bucket),
-        rate_limit_stats_key(sub_bucket, current_window()),
-    ]
-
-
-def script_call(endpoint_class: str, identity: str) -> tuple[list[str], list]:
-    """KEYS and ARGV of the token-bucket script for one request of ``identity``."""
+def caller_bucket(endpoint_class: str, tag: str) -> Bucket:
+    """The bucket of one caller (``tag``: a user's id, or ``ip<address>``)."""
     limit = limit_for(endpoint_class)
-    return _keys(endpoint_class, identity), [
-        limit.user_rate,
-        limit.user_burst,
-        limit.global_rate / GLOBAL_SPLIT,
-        max(1, math.ceil(limit.global_burst / GLOBAL_SPLIT)),
-        STATS_WINDOW_SECONDS * 6,
-    ]
+    return Bucket(
+        endpoint_class, rate_limit_bucket_key(endpoint_class, tag), limit.user_rate, max(1, math.ceil(limit.user_burst))
+    )
 
 
-def take_reading(endpoint_class: str, identity: str, key: str) -> tuple[int, bytes | None]:
-    """Take a token for ``identity`` and read ``key`` in the same script call, on one
-    server: (0 when allowed, else milliseconds to wait; the key's value). Not counted
-    yet: the caller's throttle does that with ``decided``."""
-    script_keys, args = script_call(endpoint_class, identity)
-    wait_ms, value = _script(get_redis())(keys=[*script_keys, key], args=args)
-    return wait_ms, value
-
-
-def decided(endpoint_class: str, wait_ms: int) -> float:
-    """Count the script's answer; return 0 when allowed, else seconds to wait."""
-    allowed = wait_ms == 0
-    metrics.RATE_LIMIT_DECISIONS.labels(endpoint_class, "allowed" if allowed else "rejected").inc()
-    return 0.0 if allowed else wait_ms / 1000
-
-
-def take(endpoint_class: str, identity: str) -> float:
-    """Take a token for ``identity``; return 0 when allowed, else seconds to wait."""
-    script_keys, args = script_call(endpoint_class, identity)
-    return decided(endpoint_class, _script(get_redis())(keys=script_keys, args=args))
+def take(endpoint_class: str, tag: str) -> float:
+    """Take a token for one caller, from its bucket and from this process's global share,
+    in one call; return 0 when allowed, else seconds to wait."""
+    if not global_budget.take(endpoint_class):
+        return settings.RATE_LIMIT_LEASE_SECONDS
+    gate = Gate(user_id=None, state=GateState.KNOWN, bucket=caller_bucket(endpoint_class, tag))
+    try:
+        gate_pass(gate)
+    except exceptions.Throttled:
+        return gate.refused_ms / 1000
+    return 0.0
 
 
 def endpoint_class_of(view) -> str | None:
@@ -134,20 +97,34 @@ class EndpointClassThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if not settings.RATE_LIMITS_ENABLED:
             return True
+        if not global_budget.take(self.endpoint_class):
+            self._wait = settings.RATE_LIMIT_LEASE_SECONDS
+            return False
+        http_request = getattr(request, "_request", request)
         user = getattr(request, "user", None)
-        identity = f"u{user.pk}" if user is not None and user.is_authenticated else f"ip{self.get_ident(request)}"
-        # Token authentication may have taken this decision already, in the call that read the token.
-        taken = getattr(getattr(request, "_request", request), "rate_limit_taken", None)
-        if taken is not None and taken[:2] == (self.endpoint_class, identity):
-            self._wait = decided(self.endpoint_class, taken[2])
+        if user is not None and user.is_authenticated:
+            gate = getattr(http_request, "gate", None)
+            if gate is None:
+                gate = http_request.gate = Gate(user_id=user.pk, state=GateState.KNOWN)
+            if gate.state is GateState.PASSED:
+                self._wait = 0.0  # the token's check took this request's token already
+                return True
+            gate.bucket = caller_bucket(self.endpoint_class, str(user.pk))
+            if getattr(view, "one_call", False):
+                return True  # the view's script passes the gate, in the same call as its work
         else:
-            try:
-                self._wait = take(self.endpoint_class, identity)
-            except UNREACHABLE:
-                # Fail open: with Redis gone the request fails on its own where it needs
-                # Redis, and serves from MySQL where it does not (the catalog).
-                metrics.RATE_LIMIT_FAILED_OPEN.labels(self.endpoint_class).inc()
-                self._wait = 0.0
+            bucket = caller_bucket(self.endpoint_class, f"ip{self.get_ident(request)}")
+            gate = Gate(user_id=None, state=GateState.KNOWN, bucket=bucket)
+        try:
+            gate_pass(gate)
+            self._wait = 0.0
+        except exceptions.Throttled:
+            self._wait = gate.refused_ms / 1000
+        except UNREACHABLE:
+            # Fail open: with Redis gone the request fails on its own where it needs
+            # Redis, and serves from MySQL where it does not (the catalog).
+            metrics.RATE_LIMIT_FAILED_OPEN.labels(self.endpoint_class).inc()
+            self._wait = 0.0
         return self._wait == 0
 
     def wait(self):

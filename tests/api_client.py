@@ -2,9 +2,9 @@
 
 import json
 
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from accounts.services import token_create
 from tests.factories import UserFactory
 
 
@@ -16,7 +16,7 @@ class ApiClient(APIClient):
         super().__init__(**kwargs)
         self.user = user or UserFactory()
         if token is None:
-            _, token = AuthToken.objects.create(user=self.user)
+            token = token_create(self.user).token
         self.token = token
         self.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 

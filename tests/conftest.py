@@ -19,10 +19,12 @@ def _clean_redis():
     from cart.api.render_cache import rendered_carts
     from cart.engine.hot import hot_carts
     from catalog.cache import local_cache
+    from ops import global_budget
 
     client = get_redis()
 
     def wipe():
+        global_budget.reset()
         hot_carts.clear()
         local_cache.clear()
         rendered_carts.clear()

@@ -47,11 +47,16 @@ def _counting(base, log: RedisLog):
 
 def _settle_shared_settings() -> None:
     """Refresh the per-process copies of switches and rate-limit overrides now, so their
-    once-a-second reload does not land inside a measured request."""
-    from ops import ratelimit, switches
+    once-a-second reload does not land inside a measured request, and lease this
+    process's first share of the global budgets."""
+    from django.conf import settings
+
+    from ops import global_budget, ratelimit, switches
 
     ratelimit._overrides.expire()
     ratelimit.limit_for("core_read")
+    for endpoint_class in settings.RATE_LIMITS:  # a process's first lease is on a request otherwise
+        global_budget.prime(endpoint_class)
     switches._snapshot.expire()
     switches.feature_enabled("recommendations")
 

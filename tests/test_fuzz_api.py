@@ -16,6 +16,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
+from accounts.services import token_create
 from tests.conftest import flush_test_databases
 from tests.processes import start_web_server
 
@@ -83,7 +84,6 @@ def test_every_operation_is_fuzzed(live_schema):
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_no_operation_answers_5xx_or_off_schema(method, path, mode, live_schema, gunicorn_server, django_db_blocker):
     """Positive mode sends valid requests, negative mode invalid ones (which must be 4xx, never 5xx)."""
-    from knox.models import AuthToken
 
     _, user = gunicorn_server
     operation = live_schema[path][method]
@@ -95,7 +95,7 @@ def test_no_operation_answers_5xx_or_off_schema(method, path, mode, live_schema,
         # A token per request: the fuzzer calls logout too, which must not lock the rest out.
         # Committed at once (no test transaction): the server is another process.
         with django_db_blocker.unblock():
-            _, token = AuthToken.objects.create(user=user)
+            token = token_create(user).token
         calls.append(case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=ALL_CHECKS, timeout=20))
 
     try:

@@ -10,12 +10,13 @@ from django.test import override_settings
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
+from accounts.keys import token_digests_key
 from cart.engine import keys
 from cart.engine.streams import StreamPoller
 from cart.persistence.write_behind import persistence_backlog
 from cart.services import cart_add_line
 from core.redis_client import get_redis, plain_url
-from ops.ratelimit import _keys as rate_limit_keys
+from ops.keys import rate_limit_bucket_key, rate_limit_global_key, rate_limit_stats_key
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all
 
@@ -33,6 +34,9 @@ def test_every_key_a_mutation_script_touches_shares_the_users_slot(user_id):
         *keys.mutation_keys(user_id),
         keys.lock_key(user_id),
         keys.idempotency_key(user_id, "client-key-1"),
+        # The request's gate rides in the same script: the user's token digests and buckets.
+        token_digests_key(user_id),
+        *(rate_limit_bucket_key(endpoint_class, str(user_id)) for endpoint_class in ("core_write", "core_read")),
     ]
 
     assert {_slot(key) for key in script_keys} == {keys.user_slot(user_id)}
@@ -53,10 +57,8 @@ def test_a_single_server_keeps_one_stream_of_each_kind():
     assert len(keys.check_keys()) == len(keys.dirty_keys()) == 1
 
 
-def test_a_users_rate_limit_bucket_shares_the_slot_of_its_global_sub_bucket():
-    user_bucket, global_bucket, stats = rate_limit_keys("core_write", "user:42")
-
-    assert _slot(user_bucket) == _slot(global_bucket) == _slot(stats)
+def test_a_lease_touches_one_slot():
+    assert _slot(rate_limit_global_key("core_write")) == _slot(rate_limit_stats_key(123)) == _slot("global")
 
 
 def test_the_cluster_scheme_is_stripped_for_redis_py():

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
+from cart.api.one_call import gate_pass_now
 from cart.engine.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
 from core.errors import InvalidInput
 
@@ -55,6 +56,7 @@ def respond_once(request, compute: Callable[[], tuple[int, dict | None]]) -> Res
         return Response(body, status=status)
     if not client_key.strip() or len(client_key) > MAX_KEY_LENGTH:
         raise InvalidInput({"Idempotency-Key": [f"Must be 1 to {MAX_KEY_LENGTH} characters."]})
+    gate_pass_now(request)  # the caller is who the token says before the key is looked up
     stored = run_once(
         user_id=request.user.pk,
         client_key=client_key,

@@ -22,6 +22,7 @@ from rest_framework import exceptions
 from accounts.authentication import CachedTokenAuthentication
 from cart import services
 from cart.api.conditions import etag, expected_version
+from cart.api.one_call import OneCallView, gate_pass_now, request_store
 from cart.api.presenters import line_change_json
 from cart.api.serializers import AddLineIn
 from core.api.exceptions import api_exception_handler
@@ -70,16 +71,25 @@ def _add(request, data: dict, allow: str) -> HttpResponse | None:
     except InvalidInput:
         return None
     try:
-        auth = CachedTokenAuthentication(rate_limited_as=CoreWriteThrottle.endpoint_class).authenticate(request)
+        auth = CachedTokenAuthentication(rate_limited_as=CoreWriteThrottle.endpoint_class, one_call=True).authenticate(
+            request
+        )
         if auth is None:
             return None
         request.user = auth[0]
         throttle = CoreWriteThrottle()
-        if not throttle.allow_request(request, None):
+        if not throttle.allow_request(request, OneCallView):
             raise exceptions.Throttled(throttle.wait())
-        change = services.cart_add_line(user_id=request.user.pk, expected_version=version, **data)
+        change = services.cart_add_line(
+            user_id=request.user.pk, expected_version=version, store=request_store(request), **data
+        )
     except Exception as exc:
-        response = api_exception_handler(exc, {"request": request, "view": None})
+        error = exc
+        try:
+            gate_pass_now(request)  # as OneCallView does: a wrong token is 401 whatever else went wrong
+        except exceptions.APIException as refusal:
+            error = refusal
+        response = api_exception_handler(error, {"request": request, "view": None})
         if response is None:
             raise
         headers = [(name, value) for name, value in response.items() if name != "Content-Type"]

@@ -4,11 +4,11 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from cart import selectors, services
 from cart.api import schemas
 from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version, not_modified, respond_once
+from cart.api.one_call import OneCallView, request_store
 from cart.api.presenters import cart_body, line_change_json, raw_cart_json
 from cart.api.serializers import AddLineIn, MergeIn, SelectionIn, UpdateLineIn
 from cart.engine.lines import parse_line_id
@@ -43,12 +43,12 @@ def _with_etag(response: Response, version: int) -> Response:
     return response
 
 
-class CartView(APIView):
+class CartView(OneCallView):
     throttle_classes = [CoreReadThrottle]
 
     @extend_schema(responses={200: schemas.CartOut, 304: None}, summary="The caller's cart")
     def get(self, request):
-        raw = selectors.cart_get_raw(user_id=request.user.pk)
+        raw = selectors.cart_get_raw(user_id=request.user.pk, store=request_store(request))
         if not_modified(request, raw.version):
             return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), raw.version)
         # Bytes rendered already (see cart.api.render_cache), so no DRF Response to render.
@@ -56,7 +56,7 @@ class CartView(APIView):
         return _with_etag(HttpResponse(body, content_type="application/json"), raw.version)
 
 
-class CartItemsView(APIView):
+class CartItemsView(OneCallView):
     throttle_classes = [CoreWriteThrottle]
 
     @extend_schema(
@@ -70,14 +70,16 @@ class CartItemsView(APIView):
         version = expected_version(request)
 
         def add():
-            change = services.cart_add_line(user_id=request.user.pk, expected_version=version, **data)
+            change = services.cart_add_line(
+                user_id=request.user.pk, expected_version=version, store=request_store(request), **data
+            )
             return status.HTTP_200_OK, line_change_json(change)
 
         response = respond_once(request, add)
         return _with_etag(response, response.data["cart_version"]) if response.status_code == 200 else response
 
 
-class CartItemView(APIView):
+class CartItemView(OneCallView):
     throttle_classes = [CoreWriteThrottle]
 
     @extend_schema(
@@ -90,7 +92,12 @@ class CartItemView(APIView):
         item_id, sku_id = _line_path(line_id)
         data = _parse(UpdateLineIn, request)
         change = services.cart_update_line(
-            user_id=request.user.pk, item_id=item_id, sku_id=sku_id, expected_version=expected_version(request), **data
+            user_id=request.user.pk,
+            item_id=item_id,
+            sku_id=sku_id,
+            expected_version=expected_version(request),
+            store=request_store(request),
+            **data,
         )
         return _with_etag(Response(line_change_json(change)), change.cart_version)
 
@@ -98,12 +105,16 @@ class CartItemView(APIView):
     def delete(self, request, line_id: str):
         item_id, sku_id = _line_path(line_id)
         change = services.cart_remove_line(
-            user_id=request.user.pk, item_id=item_id, sku_id=sku_id, expected_version=expected_version(request)
+            user_id=request.user.pk,
+            item_id=item_id,
+            sku_id=sku_id,
+            expected_version=expected_version(request),
+            store=request_store(request),
         )
         return _with_etag(Response(status=status.HTTP_204_NO_CONTENT), change.cart_version)
 
 
-class SelectionView(APIView):
+class SelectionView(OneCallView):
     throttle_classes = [CoreWriteThrottle]
 
     @extend_schema(
@@ -118,14 +129,18 @@ class SelectionView(APIView):
 
         def select():
             cart = services.cart_select(
-                user_id=request.user.pk, checked=data["checked"], ids=data.get("ids"), expected_version=version
+                user_id=request.user.pk,
+                checked=data["checked"],
+                ids=data.get("ids"),
+                expected_version=version,
+                store=request_store(request),
             )
             return status.HTTP_200_OK, raw_cart_json(user_id=request.user.pk, raw=cart)
 
         return respond_once(request, select)
 
 
-class MergeView(APIView):
+class MergeView(OneCallView):
     throttle_classes = [CoreWriteThrottle]
 
     @extend_schema(
@@ -144,6 +159,7 @@ class MergeView(APIView):
                 entries=[services.MergeEntry(**item) for item in data["items"]],
                 policy=services.MergePolicy(data["policy"]),
                 expected_version=version,
+                store=request_store(request),
             )
             body = raw_cart_json(user_id=request.user.pk, raw=result.cart)
             body["merged"] = [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged]

@@ -7,6 +7,11 @@ One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → com
 the line (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
 Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a restart
 wiped the script cache).
+
+A store made for a request carries the request's ``Gate`` (``ops.gate``): its first
+script checks the caller's token and rate limit in the same call as the read or the
+change, so a warm cart request is one round trip. Without a gate (pages, background
+work) the scripts skip that part.
 """
 
 from functools import cache
@@ -20,6 +25,8 @@ from cart.engine import keys
 from cart.engine.codec import line_from_redis, line_to_redis
 from cart.engine.lines import CartLine, sku_id_of
 from core.redis_client import get_redis
+from ops.gate import PRELUDE as GATE_PRELUDE
+from ops.gate import Gate
 
 SCRIPTS_DIR = Path(__file__).with_name("lua")
 MUTATIONS = ("add", "patch", "remove", "select", "merge", "set_status", "remove_lines")
@@ -84,8 +91,9 @@ def _decode_hash(flat_or_dict) -> RawCart | None:
 
 @cache
 def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
-    prelude = (SCRIPTS_DIR / "_mutation.lua").read_text()
+    prelude = GATE_PRELUDE + (SCRIPTS_DIR / "_mutation.lua").read_text()
     scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
+    scripts["read"] = client.register_script(GATE_PRELUDE + (SCRIPTS_DIR / "read.lua").read_text())
     for name in ("fill", "unlock"):
         scripts[name] = client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
     # Load them now, once per process, so requests never pay the NOSCRIPT round trips.
@@ -99,9 +107,31 @@ def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
 class CartStore:
     """Reads and scripted writes of carts in Redis. No business rules live here."""
 
-    def __init__(self, client: redis.Redis | None = None):
+    def __init__(self, client: redis.Redis | None = None, *, gate: Gate | None = None):
         self.client = client or get_redis()
         self.scripts = _scripts(self.client)
+        self.gate = gate
+
+    @property
+    def gated(self) -> bool:
+        """Whether the next script still has the request's gate to pass."""
+        return self.gate is not None and self.gate.open
+
+    def _gated_call(self, name: str, script_keys: list[str], args: list):
+        """Run script ``name`` with the gate's part, if any; repeat it once the token was
+        checked the slow way. Raises the gate's refusals (401, 429)."""
+        while True:
+            gate = self.gate
+            gate_keys, spec = gate.script_parts() if gate is not None else ([], "")
+            raw = self.scripts[name](keys=[*script_keys, *gate_keys], args=[spec, *args])
+            if gate is None or not spec:
+                return raw
+            head = raw if isinstance(raw, bytes) else raw[0] if raw and isinstance(raw, list) else None
+            reply = orjson.loads(head) if isinstance(head, bytes) and head.startswith(b"{") else {}
+            not_loaded = reply.get("err") == "not_loaded" or (isinstance(raw, list) and not raw)
+            if gate.answered(reply, took_bucket=not not_loaded):
+                continue
+            return raw
 
     @property
     def ttl_ms(self) -> int:
@@ -110,8 +140,11 @@ class CartStore:
     # --- reads ----------------------------------------------------------------------
 
     def read(self, user_id: int) -> RawCart | None:
-        """Return the cart, or None when it is not loaded. One round trip (read + TTL refresh)."""
+        """Return the cart, or None when it is not loaded. One round trip (read + TTL refresh,
+        after the request's gate when it has one)."""
         key = keys.cart_key(user_id)
+        if self.gated:
+            return _decode_hash(self._gated_call("read", [key], [self.ttl_ms]))
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(key)
         pipe.pexpire(key, self.ttl_ms)
@@ -148,7 +181,7 @@ class CartStore:
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
         """
         expected = "" if expected_version is None else str(expected_version)
-        raw = self.scripts[name](keys=keys.mutation_keys(user_id), args=[user_id, expected, self.ttl_ms, *args])
+        raw = self._gated_call(name, keys.mutation_keys(user_id), [user_id, expected, self.ttl_ms, *args])
         cart = None
         if isinstance(raw, list):
             raw, flat = raw[0], raw[1:]

@@ -302,6 +302,10 @@ RATE_LIMITS = {
 _scale = float(os.environ.get("RATE_LIMIT_SCALE", "1"))
 RATE_LIMITS = {name: {k: v * _scale for k, v in limits.items()} for name, limits in RATE_LIMITS.items()}
 
+# Each process leases its share of the global budgets this often, in the background
+# (ops.global_budget).
+RATE_LIMIT_LEASE_SECONDS = float(os.environ.get("RATE_LIMIT_LEASE_SECONDS", "0.1"))
+
 # Failed logins allowed per username and per client address (accounts/login_limits.py):
 # a bucket of `burst` failures refilling at `rate` per second. A guesser gets one try a
 # minute per username once the ten are spent; an address (many shoppers behind one NAT)

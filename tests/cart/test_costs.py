@@ -1,21 +1,19 @@
 """Exact costs of the request path: Redis round trips and SQL queries, counted."""
 
 import pytest
-from django.conf import settings
+from knox.models import AuthToken
 
 from cart.selectors import cart_get
 from cart.services import MergeEntry, cart_add_line, cart_merge
 from tests.api_client import ApiClient
 from tests.conftest import db_all
 from tests.costs import capture_sql, count_redis
-from tests.factories import SkuFactory
+from tests.factories import SkuFactory, UserFactory
 
 pytestmark = db_all
 
-# On one server the rate-limit script also reads the token's entry: one call. A cluster
-# keeps them in different slots, so there they are a GET and a script, two round trips.
-AUTH_AND_LIMIT = ["GET", "EVALSHA"] if settings.REDIS_CLUSTER else ["EVALSHA"]
-AUTH_AND_LIMIT_ROUND_TRIPS = len(AUTH_AND_LIMIT)
+# The token, the caller's rate limit and the cart's read or change share the user's hash
+# slot: one script, on one server and on a Cluster alike (ops.gate). Nothing before it.
 
 
 @pytest.fixture
@@ -39,10 +37,9 @@ def test_a_warm_cart_read_is_one_round_trip_and_no_sql(shopper, lines):
         response = shopper.get("/api/v1/cart")
 
     assert len(response.json()["items"]) == lines
-    # The token and the rate limit (one script on one server), then the cart: one
-    # pipeline, whatever the number of lines.
-    assert redis_log.round_trips == AUTH_AND_LIMIT_ROUND_TRIPS + 1
-    assert redis_log.commands == [*AUTH_AND_LIMIT, "HGETALL", "PEXPIRE"]
+    # One script checks the token and the limit and reads the cart, whatever the number of lines.
+    assert redis_log.round_trips == 1
+    assert redis_log.commands == ["EVALSHA"]
     assert sql == {}
 
 
@@ -57,9 +54,27 @@ def test_an_add_is_one_script_call_and_no_sql(shopper, settings, plain_path):
         response = shopper.send("POST", "/api/v1/cart/items", {"item_id": sku.item_id, "sku_id": sku.sku_id})
 
     assert response.json()["quantity"] == 2
-    assert redis_log.commands == [*AUTH_AND_LIMIT, "EVALSHA"]  # token and rate limit, the add script
-    assert redis_log.round_trips == AUTH_AND_LIMIT_ROUND_TRIPS + 1
+    assert redis_log.commands == ["EVALSHA"]  # token, rate limit and the add, in one script
+    assert redis_log.round_trips == 1
     assert sql == {}
+
+
+def test_a_quantity_change_and_a_removal_are_one_script_call_each_and_no_sql(shopper):
+    sku, other = SkuFactory(), SkuFactory()
+    for s in (sku, other):
+        cart_add_line(user_id=shopper.user.pk, item_id=s.item_id, sku_id=s.sku_id)
+    shopper.get("/api/v1/cart")
+    shopper.send("PATCH", f"/api/v1/cart/items/{other.item_id}:{other.sku_id}", {"quantity": 2})  # scripts loaded
+
+    with count_redis() as patch_log, capture_sql() as patch_sql:
+        patched = shopper.send("PATCH", f"/api/v1/cart/items/{sku.item_id}:{sku.sku_id}", {"quantity": 5})
+    with count_redis() as remove_log, capture_sql() as remove_sql:
+        removed = shopper.send("DELETE", f"/api/v1/cart/items/{sku.item_id}:{sku.sku_id}")
+
+    assert patched.json()["quantity"] == 5 and removed.status_code == 204
+    assert (patch_log.round_trips, patch_log.commands, patch_sql) == (1, ["EVALSHA"], {})
+    assert (remove_log.round_trips, remove_log.commands, remove_sql) == (1, ["EVALSHA"], {})
+    assert [line["sku_id"] for line in shopper.get("/api/v1/cart").json()["items"]] == [other.sku_id]
 
 
 @pytest.mark.parametrize("lines", [1, 120])
@@ -73,7 +88,8 @@ def test_selecting_every_line_is_one_script_call(shopper, lines):
         response = shopper.send("POST", "/api/v1/cart/selection", {"checked": False})
 
     assert response.json()["summary"]["checked_lines"] == 0
-    assert redis_log.commands == [*AUTH_AND_LIMIT, "EVALSHA"]  # token and rate limit, the select script
+    assert redis_log.commands == ["EVALSHA"]  # token, rate limit and the selection, in one script
+    assert redis_log.round_trips == 1
     assert sql == {}
 
 
@@ -84,11 +100,11 @@ def test_a_merge_of_twenty_lines_is_one_script_call(shopper):
         response = shopper.send("POST", "/api/v1/cart/merge", body)
     assert len(response.json()["merged"]) == 20
     assert {line["status"] for line in response.json()["items"]} == {"available"}  # born checked
-    # Token, rate limit, one MGET for the SKU data (new lines are born with it), at most
-    # three queries for what no cache held, then the merge script.
-    assert redis_log.commands[: len(AUTH_AND_LIMIT) + 1] == [*AUTH_AND_LIMIT, "MGET"]
+    # One MGET for the SKU data (new lines are born with it), at most three queries for
+    # what no cache held, then the merge script, which checks the token and the limit too.
+    assert redis_log.commands[0] == "MGET"
     assert redis_log.commands[-1] == "EVALSHA"
-    assert redis_log.commands.count("EVALSHA") == AUTH_AND_LIMIT.count("EVALSHA") + 1
+    assert redis_log.commands.count("EVALSHA") == 1
     assert all(len(queries) <= 3 for queries in sql.values())
 
 
@@ -105,3 +121,33 @@ def test_reading_a_cold_sku_set_costs_a_fixed_number_of_queries_not_one_per_line
         view = cart_get(user_id=shopper.user.pk)
     assert len(view.items) == 60 and all(item.info is not None for item in view.items)
     assert sum(len(q) for q in sql.values()) <= 3
+
+
+def test_a_token_issued_before_tokens_named_their_user_costs_one_more_call_and_is_counted():
+    from prometheus_client import REGISTRY
+
+    user = UserFactory()
+    _, legacy = AuthToken.objects.create(user=user)  # a bare knox token, as issued before
+    api = ApiClient(user=user, token=legacy)
+    api.get("/api/v1/cart")  # its cache entry written, the cart loaded
+    before = REGISTRY.get_sample_value("api_token_checks_total", {"format": "legacy"}) or 0
+
+    with count_redis() as redis_log, capture_sql() as sql:
+        response = api.get("/api/v1/cart")
+
+    assert response.status_code == 200 and response.json()["items"] == []
+    assert redis_log.commands == ["GET", "EVALSHA"]  # its cache entry, then the read with the limit
+    assert sql == {}
+    assert REGISTRY.get_sample_value("api_token_checks_total", {"format": "legacy"}) == before + 1
+
+
+def test_a_token_not_cached_yet_is_checked_in_the_database_once_then_rides_the_script(shopper):
+    api = ApiClient()  # its digest is not cached yet
+    with count_redis() as cold, capture_sql() as cold_sql:
+        assert api.get("/api/v1/cart").status_code == 200
+    with count_redis() as warm, capture_sql() as warm_sql:
+        assert api.get("/api/v1/cart").status_code == 200
+
+    assert sum(len(queries) for queries in cold_sql.values()) >= 1  # the token, then the cart's shard
+    assert cold.commands[0] == "EVALSHA" and cold.round_trips > 1
+    assert (warm.round_trips, warm_sql) == (1, {})

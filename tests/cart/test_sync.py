@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient, override_settings
-from knox.models import AuthToken
 from redis.cluster import RedisCluster
 
+from accounts.services import token_create
 from cart.engine import keys
 from cart.engine.sync import Listener, cart_event_hub, cart_events_listen
 from cart.services import cart_add_line, cart_update_line
@@ -85,7 +85,7 @@ async def open_stream(token: str | None = None, client: AsyncClient | None = Non
 
 def user_with_token():
     user = UserFactory()
-    _, token = AuthToken.objects.create(user=user)
+    token = token_create(user).token
     cart_add_line(user_id=user.pk, item_id=1, sku_id=1)  # a warm cart: no shard load inside the loop
     return user, token
 

@@ -12,11 +12,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import get_resolver
 from knox.models import AuthToken
 
+from accounts.tokens import token_format
 from cart.services import cart_add_line
+from core.redis_client import get_redis
 from ops.ratelimit import Limit, limit_set
 from orders.models import Order
 from tests.api_client import ApiClient
@@ -83,21 +86,54 @@ def test_api1_a_share_token_gives_a_read_only_copy_never_the_sharers_cart(victim
 
 
 @pytest.mark.parametrize(
-    "header", ["", "Token ", "Token nonsense", "Token " + "a" * 64, "Bearer x", "Token \u00e9\u00e9\u00e9"]
+    "header",
+    [
+        "",
+        "Token ",
+        "Token nonsense",
+        "Token " + "a" * 64,
+        "Bearer x",
+        "Token \u00e9\u00e9\u00e9",
+        # Tokens that name a user: a real one's id with a wrong secret, and malformed ids.
+        "Token {user_id}." + "a" * 64,
+        "Token {user_id}.",
+        "Token {user_id}.nonsense",
+        "Token 0{user_id}.abc",
+        "Token -1.abc",
+        "Token 99999999999999999999.abc",
+        "Token \u00b2.abc",  # a digit to str.isdigit, not an id
+    ],
 )
 def test_api2_missing_or_bad_credentials_are_401_on_every_cart_endpoint(header):
+    header = header.format(user_id=ApiClient().user.pk)
     client = Client(HTTP_AUTHORIZATION=header) if header else Client()
-    for method, path in [("get", CART), ("post", ITEMS), ("post", "/api/v1/checkout"), ("post", "/api/v1/cart/share")]:
-        data = None if method == "get" else "{}"
+    calls = [
+        ("get", CART, None),
+        ("post", ITEMS, "{}"),  # a bad body too: the token is refused first
+        ("post", ITEMS, '{"item_id": 1, "sku_id": 1}'),
+        ("patch", ITEMS + "/1:1", '{"quantity": 2}'),
+        ("delete", ITEMS + "/1:1", None),
+        ("post", "/api/v1/cart/selection", '{"checked": true}'),
+        ("post", "/api/v1/checkout", "{}"),
+        ("post", "/api/v1/cart/share", "{}"),
+    ]
+    for method, path, data in calls:
         response = getattr(client, method)(path, data=data, content_type="application/json")
         assert response.status_code == 401, (header, path)
         assert response.json()["code"] == "not_authenticated"
+    # With an Idempotency-Key the token is refused before the key is looked up or kept.
+    response = client.post(
+        ITEMS, data='{"item_id": 1, "sku_id": 1}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
+    assert response.status_code == 401
+    assert not list(get_redis().scan_iter(match=f"{settings.REDIS_KEY_PREFIX}idem:*"))
 
 
 def test_api2_an_expired_token_is_refused():
     user = UserFactory()
     _, token = AuthToken.objects.create(user=user, expiry=timedelta(seconds=-1))
     assert ApiClient(user=user, token=token).send("GET", CART).status_code == 401
+    assert ApiClient(user=user, token=token_format(user.pk, token)).send("GET", CART).status_code == 401
 
 
 def test_api2_a_revoked_token_is_refused_even_when_cached():

@@ -1,4 +1,5 @@
--- Prelude of every cart mutation (prepended at load time).
+-- Prelude of every cart mutation (prepended at load time, after the request gate,
+-- ops/redis_scripts/_gate.lua, which has removed its own ARGV[1] and set `now`).
 --
 -- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index, KEYS[4] the stream
 -- of lines waiting for a catalog check (all in the user's hash slot), KEYS[5] the user's
@@ -21,12 +22,15 @@ local current = redis.call('HGET', cart_key, '_v')
 if not current then
   return reply({err = 'not_loaded'})
 end
+-- The caller's rate limit: taken only now that the script will do its work.
+local wait = gate_take()
+if wait > 0 then
+  return reply({err = 'throttled', wait_ms = wait})
+end
 if expected ~= '' and expected ~= current then
   return reply({err = 'version_mismatch', current_version = tonumber(current)})
 end
 
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 -- Versions follow the clock in milliseconds and step by one within a millisecond, so a
 -- cart reloaded from MySQL after Redis lost it (loaded at max(db version, now)) never
 -- shows a version lower than one already served.

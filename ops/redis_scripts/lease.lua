@@ -1,0 +1,38 @@
+-- Lease part of a global budget to one process, or take back what it did not use.
+-- KEYS[1] the endpoint class's global bucket, KEYS[2] the decision counters of a window.
+-- ARGV[1] global rate /s, ARGV[2] global burst, ARGV[3] tokens wanted (negative: given
+-- back), ARGV[4] how long to keep the counters (s), then pairs of counter field, count:
+-- the process's decisions since its last lease, counted here for the load monitor.
+-- Replies the number of tokens granted: what was asked for while the bucket has it; when
+-- it has less (the class is at its limit), half of what is left, so the next process to
+-- lease finds some too and no process is starved by the timing of its leases.
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local rate, burst, wanted = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+
+for i = 5, #ARGV, 2 do
+  local count = tonumber(ARGV[i + 1])
+  if redis.call('HINCRBY', KEYS[2], ARGV[i], count) == count then
+    redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+  end
+end
+
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local level = burst
+if state[1] then
+  level = math.min(burst, tonumber(state[1]) + (now - tonumber(state[2])) * rate / 1000)
+end
+local granted = 0
+if wanted > 0 then
+  if wanted <= level then
+    granted = wanted
+  else
+    granted = math.max(0, math.ceil(math.floor(level) / 2))
+  end
+  level = level - granted
+else
+  level = math.min(burst, level - wanted)
+end
+redis.call('HSET', KEYS[1], 'tokens', level, 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 60000)
+return granted
