@@ -25,7 +25,7 @@ import orjson
 from rest_framework import exceptions
 
 from core.redis_client import get_redis
-from ops import metrics
+from ops import global_budget, metrics
 
 SCRIPTS_DIR = Path(__file__).with_name("redis_scripts")
 PRELUDE = (SCRIPTS_DIR / "_gate.lua").read_text()
@@ -106,10 +106,8 @@ class Gate:
 
     def _count(self, result: str) -> None:
         if self.bucket is not None:
-            from ops import global_budget  # counted with this process's next lease
-
             metrics.RATE_LIMIT_DECISIONS.labels(self.bucket.endpoint_class, result).inc()
-            global_budget.count(result)
+            global_budget.count(result)  # for the load monitor, with this process's next lease
 
 
 @cache

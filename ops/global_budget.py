@@ -7,10 +7,12 @@ did not spend goes back with its next lease, so the processes together get the
 configured rate, whatever their number (``tests/ops/test_global_budget.py`` holds two
 processes to it within 10 %).
 
-A lease asks for twice what the process spent since its last one, and at least one
-interval's worth of the whole class's rate, so a process that wakes up to a burst has
-enough in hand; what it does not spend goes back an interval later. A process with
-nothing in hand leases on the request path, at most once per ``SYNC_LEASE_GAP_SECONDS``
+A lease asks for twice what the process spent since its last one, and at least its
+share of one interval's worth of the class's rate (the rate ÷ the processes that leased
+in the last two seconds, which each lease reports), so a process that wakes up to a
+burst has enough in hand while all of them together hold at most one interval's worth;
+what it does not spend goes back an interval later. A process with nothing in hand
+leases on the request path, at most once per ``SYNC_LEASE_GAP_SECONDS``
 (counted in ``rate_limit_sync_leases_total``), and otherwise refuses: the class is over
 its global budget (``rejected_global``, which the load monitor reads as the store's
 strain).
@@ -24,20 +26,22 @@ by at most one lease interval.
 import logging
 import math
 import os
+import socket
 import threading
 import time
+import uuid
 from collections import Counter
+from pathlib import Path
 
 from django.conf import settings
 
 from core.redis_client import UNREACHABLE, get_background_redis, get_redis
 from ops import metrics
-from ops.gate import SCRIPTS_DIR
-from ops.keys import rate_limit_global_key, rate_limit_stats_key
+from ops.keys import rate_limit_global_key, rate_limit_leasers_key, rate_limit_stats_key
 
 logger = logging.getLogger(__name__)
 
-LEASE_SCRIPT = (SCRIPTS_DIR / "lease.lua").read_text()
+LEASE_SCRIPT = (Path(__file__).with_name("redis_scripts") / "lease.lua").read_text()
 # Decisions are counted per window of this many seconds (for the load monitor).
 STATS_WINDOW_SECONDS = 10
 # A lease covers this many intervals of the demand seen in the last one.
@@ -111,6 +115,8 @@ class Leaser:
         self.budgets: dict[str, Budget] = {}
         self.decisions: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.name = f"{socket.gethostname()}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        self.processes = 1  # that leased lately, as the last lease reported
         self.client = get_background_redis()
         self.script = self.client.register_script(LEASE_SCRIPT)
         self.thread = threading.Thread(target=self._run, name="rate-limit-leases", daemon=True)
@@ -132,7 +138,8 @@ class Leaser:
         from ops.ratelimit import limit_for
 
         limit = limit_for(budget.endpoint_class)
-        want = budget.want(max(1, math.ceil(limit.global_rate * settings.RATE_LIMIT_LEASE_SECONDS)))
+        share = limit.global_rate * settings.RATE_LIMIT_LEASE_SECONDS / max(1, self.processes)
+        want = budget.want(max(1, math.ceil(share)))
         with self.lock:
             decisions, self.decisions = self.decisions, Counter()
         if want == 0 and not decisions:
@@ -140,12 +147,21 @@ class Leaser:
             return
         pairs = [x for field, n in decisions.items() for x in (field, n)]
         try:
-            granted = int(
-                self.script(
-                    keys=[rate_limit_global_key(budget.endpoint_class), rate_limit_stats_key(current_window())],
-                    args=[limit.global_rate, max(1, math.ceil(limit.global_burst)), want, KEEP_STATS_SECONDS, *pairs],
-                    client=client or self.client,
-                )
+            granted, self.processes = self.script(
+                keys=[
+                    rate_limit_global_key(budget.endpoint_class),
+                    rate_limit_stats_key(current_window()),
+                    rate_limit_leasers_key(),
+                ],
+                args=[
+                    limit.global_rate,
+                    max(1, math.ceil(limit.global_burst)),
+                    want,
+                    KEEP_STATS_SECONDS,
+                    self.name,
+                    *pairs,
+                ],
+                client=client or self.client,
             )
         except UNREACHABLE:
             # No lease, no refusals for it: with Redis gone, requests fail on their own

@@ -22,6 +22,11 @@ def rate_limit_global_key(endpoint_class: str) -> str:
     return f"{settings.REDIS_KEY_PREFIX}rl:{{global}}:{endpoint_class}"
 
 
+def rate_limit_leasers_key() -> str:
+    """The processes that leased global budgets lately (name → time), so each knows its share."""
+    return f"{settings.REDIS_KEY_PREFIX}rl:{{global}}:leasers"
+
+
 def rate_limit_stats_key(window: int) -> str:
     """Decisions counted per window (allowed, rejected, rejected_global) for the load
     monitor; every process adds its counts with its next lease (same slot as the global buckets)."""
