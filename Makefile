@@ -34,8 +34,18 @@ BENCH_ENV := DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/cartbench
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//}
 
+# BENCH_ARGS go to scripts/bench.py (--help lists them), e.g. a short trial:
+# make bench BENCH_ARGS="--seconds 2 --rounds 1 --prewarm-carts 0 --servers gunicorn-sync,granian"
 .PHONY: bench
 bench:
 	$(MAKE) install DATABASE_URL=mysql
 	command -v wrk >/dev/null || (echo "make bench needs wrk (apt-get install wrk)" && exit 1)
 	env $(BENCH_ENV) $(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+
+# This service's add next to django-oscar's add-to-basket, side by side (docs/peer-benchmark.md).
+# The peer is built in a temporary folder for the run and removed after it (--keep keeps it).
+.PHONY: bench-peer
+bench-peer:
+	$(MAKE) install DATABASE_URL=mysql
+	command -v wrk >/dev/null || (echo "make bench-peer needs wrk (apt-get install wrk)" && exit 1)
+	env $(BENCH_ENV) $(VENV)/bin/python scripts/bench_peer.py $(BENCH_PEER_ARGS)
