@@ -120,7 +120,7 @@ def cart_get_raw(*, user_id: int, store: CartStore | None = None) -> RawCart:
         copy = hot_carts.get(user_id)
         if copy is not None:
             return copy
-    raw = store.read(user_id)
+    raw = store.read(user_id, held=hot_carts.held(user_id) if settings.HOT_CART_CACHE else None)
     if raw is None:
         cart_ensure_loaded(user_id=user_id, store=store)
         raw = store.read(user_id)

@@ -7,6 +7,12 @@ there), and only once Redis has confirmed the subscription is a copy kept, for a
 soon as its announcement arrives; this process also drops it at once when it makes the
 change itself. A copy is therefore never older than the latest change minus the
 delivery time of one pub/sub message (sub-millisecond on one network).
+
+Apart from those copies, the process remembers the carts it read last
+(``CART_HELD_COPIES`` of them), hot or not. Such a copy is never served on its own: a
+request's read sends its version to Redis, which answers "same" instead of the lines
+when nothing changed (``CartStore.read``), so the version, not a subscription, keeps it
+exact.
 """
 
 import logging
@@ -14,6 +20,7 @@ import math
 import queue
 import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 
@@ -32,6 +39,7 @@ class HotCarts:
         self._lock = threading.Lock()
         self._scores: dict[int, tuple[float, float]] = {}  # user → (score, at)
         self._copies: dict[int, tuple[float, RawCart]] = {}  # user → (expires, cart)
+        self._held: OrderedDict[int, RawCart] = OrderedDict()  # user → the cart as last read
         self._confirmed: set[int] = set()
         self._requested: set[int] = set()
         self._subscribe: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -48,10 +56,19 @@ class HotCarts:
             return None
         return entry[1]
 
+    def held(self, user_id: int) -> RawCart | None:
+        """The cart as this process read it last, if it still remembers it: for Redis to
+        confirm, never to serve as it is."""
+        return self._held.get(user_id)
+
     def seen(self, user_id: int, cart: RawCart) -> None:
         """Count a read of ``cart`` (just read from Redis); keep a copy if it is hot."""
         now = time.monotonic()
         with self._lock:
+            self._held[user_id] = cart
+            self._held.move_to_end(user_id)
+            if len(self._held) > settings.CART_HELD_COPIES:
+                self._held.popitem(last=False)
             score, at = self._scores.get(user_id, (0.0, now))
             score = score * math.exp(-_DECAY * (now - at)) + 1
             self._scores[user_id] = (score, now)
@@ -81,6 +98,7 @@ class HotCarts:
         no copy until Redis has confirmed it.
         """
         self._copies.clear()
+        self._held.clear()
         self._scores.clear()
         self._confirmed.clear()
         self._requested.clear()

@@ -139,12 +139,17 @@ class CartStore:
 
     # --- reads ----------------------------------------------------------------------
 
-    def read(self, user_id: int) -> RawCart | None:
+    def read(self, user_id: int, *, held: RawCart | None = None) -> RawCart | None:
         """Return the cart, or None when it is not loaded. One round trip (read + TTL refresh,
-        after the request's gate when it has one)."""
+        after the request's gate when it has one). With the gate, a cart still at the
+        version of ``held`` comes back as ``held``, its lines not sent again."""
         key = keys.cart_key(user_id)
         if self.gated:
-            return _decode_hash(self._gated_call("read", [key], [self.ttl_ms]))
+            known = "" if held is None else str(held.version)
+            raw = self._gated_call("read", [key], [self.ttl_ms, known])
+            if isinstance(raw, bytes):  # {"same": 1}: the gate's refusals were raised already
+                return held
+            return _decode_hash(raw)
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(key)
         pipe.pexpire(key, self.ttl_ms)

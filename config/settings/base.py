@@ -327,6 +327,9 @@ CART_RENDER_CACHE_MB = env_int("CART_RENDER_CACHE_MB", 64)
 CART_PLAIN_ADD = env_bool("CART_PLAIN_ADD", True)
 HOT_CART_READ_SCORE = 20.0
 HOT_CART_TTL_SECONDS = 2.0
+# Carts each process remembers as it last read them (with HOT_CART_CACHE), so that a read
+# of an unchanged cart gets "same" from Redis instead of its lines (cart/engine/hot.py).
+CART_HELD_COPIES = env_int("CART_HELD_COPIES", 10_000)
 
 # The load monitor sheds non-core features when more than this share of requests is
 # refused by the rate limiter, or Redis answers slower than this (see ops/load_monitor.py).

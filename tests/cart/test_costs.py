@@ -153,3 +153,26 @@ def test_a_token_not_cached_yet_is_checked_in_the_database_once_then_rides_the_s
     assert sum(len(queries) for queries in cold_sql.values()) >= 1  # the token, then the cart's shard
     assert cold.commands[0] == "EVALSHA" and cold.round_trips > 1
     assert (warm.round_trips, warm_sql) == (1, {})
+
+
+def test_a_read_of_an_unchanged_cart_gets_same_from_redis_and_a_changed_one_gets_its_lines(shopper):
+    from cart.engine.hot import hot_carts
+
+    _fill(shopper.user.pk, 119)
+    first = shopper.get("/api/v1/cart").json()
+    held = hot_carts.held(shopper.user.pk)
+
+    with count_redis() as redis_log:
+        second = shopper.get("/api/v1/cart").json()
+
+    assert second == first and redis_log.commands == ["EVALSHA"]
+    assert hot_carts.held(shopper.user.pk) is held  # Redis said "same": no line was sent or decoded
+
+    # Changed by another process: this one still holds the cart as it was.
+    sku = SkuFactory()
+    cart_add_line(user_id=shopper.user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
+    hot_carts._held[shopper.user.pk] = held
+    third = shopper.get("/api/v1/cart").json()
+
+    assert len(third["items"]) == 120 and third["version"] > first["version"]
+    assert hot_carts.held(shopper.user.pk) is not held

@@ -1,14 +1,20 @@
 -- Read a cart for a request, after the request gate (ops/redis_scripts/_gate.lua).
--- KEYS[1] cart hash. ARGV[1] TTL in ms.
--- Replies the flat HGETALL (empty, and no token taken, when the cart is not loaded),
--- or the gate's JSON refusal.
-local cart = redis.call('HGETALL', KEYS[1])
-if #cart == 0 then
-  return cart
+-- KEYS[1] cart hash. ARGV[1] TTL in ms, ARGV[2] the version this process already holds
+-- the cart at ("" = none).
+-- Replies the flat HGETALL (empty, and no token taken, when the cart is not loaded);
+-- {"same": 1} when the cart is still at the version held, without its lines (a device
+-- polling an unchanged cart moves no lines through Lua or the network); or the gate's
+-- JSON refusal.
+local version = redis.call('HGET', KEYS[1], '_v')
+if not version then
+  return {}
 end
 local wait = gate_take()
 if wait > 0 then
   return cjson.encode({err = 'throttled', wait_ms = wait})
 end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
-return cart
+if version == ARGV[2] then
+  return cjson.encode({same = 1})
+end
+return redis.call('HGETALL', KEYS[1])
