@@ -13,4 +13,7 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --system --home /app cart && chown -R cart /app
 USER cart
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4"]
+# The web pool: Granian's WSGI server, the fastest of those `make bench` compares
+# (docs/benchmarks.md, "Servers"). The live-update stream runs on an ASGI server beside it
+# (docker-compose.yml, `events`).
+CMD ["granian", "--interface", "wsgi", "config.wsgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "4", "--blocking-threads", "4", "--respawn-failed-workers"]

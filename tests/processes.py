@@ -121,16 +121,24 @@ def start_worker(tmp_path: Path, *, name: str = "worker", also: tuple[str, ...] 
 
 
 def start_web_server(
-    log_dir: Path, *, name: str = "gunicorn", workers: int = 2, asgi: bool = False, **env: str
+    log_dir: Path,
+    *,
+    name: str = "gunicorn",
+    workers: int = 2,
+    asgi: bool = False,
+    command: list[str] | None = None,
+    **env: str,
 ) -> tuple[Proc, str]:
-    """gunicorn (or, with ``asgi``, uvicorn) serving the project on this run's databases
-    and Redis, up and answering ``/healthz``; returns the process and its base URL.
-    ``env`` overrides the environment (``DJANGO_SETTINGS_MODULE`` to run it under
-    production settings)."""
+    """gunicorn (or, with ``asgi``, uvicorn; or ``command``, whose ``{port}`` is filled in)
+    serving the project on this run's databases and Redis, up and answering ``/healthz``;
+    returns the process and its base URL. ``env`` overrides the environment
+    (``DJANGO_SETTINGS_MODULE`` to run it under production settings)."""
     import httpx  # only the tests that start a server need it
 
     port = free_port()
-    if asgi:
+    if command is not None:
+        command = [part.replace("{port}", str(port)) for part in command]
+    elif asgi:
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--workers", str(workers), "--timeout-graceful-shutdown", "2"]
     else:
@@ -167,14 +175,14 @@ PRODUCTION_ENV = {
 
 
 def start_production_server(
-    directory: Path, *, name: str = "gunicorn", asgi: bool = False, **env: str
+    directory: Path, *, name: str = "gunicorn", asgi: bool = False, command: list[str] | None = None, **env: str
 ) -> tuple[Proc, str]:
     """gunicorn under production settings (``PRODUCTION_ENV`` plus ``env``) on this run's
     databases, with its static files collected first as the image build does."""
     env = {**PRODUCTION_ENV, "DJANGO_STATIC_ROOT": str(directory / "static"), **env}
     collected = run_python("manage.py", "collectstatic", "--noinput", "--verbosity", "0", timeout=180, **env)
     assert collected.returncode == 0, collected.stderr
-    return start_web_server(directory, name=name, asgi=asgi, **env)
+    return start_web_server(directory, name=name, asgi=asgi, command=command, **env)
 
 
 @contextmanager

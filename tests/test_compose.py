@@ -135,12 +135,12 @@ def test_dependencies_exist_and_apps_wait_for_migrations():
 
 
 def test_servers_are_the_ones_the_docs_name():
-    assert SERVICES["web"]["command"][:2] == ["gunicorn", "config.wsgi"]
+    assert SERVICES["web"]["command"][:4] == ["granian", "--interface", "wsgi", "config.wsgi:application"]
     assert SERVICES["events"]["command"][:2] == ["uvicorn", "config.asgi:application"]
     assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     requirements = (ROOT / "requirements" / "base.txt").read_text()
-    assert all(f"\n{package}" in requirements for package in ("gunicorn==", "uvicorn==", "celery["))
+    assert all(f"\n{package}" in requirements for package in ("granian==", "gunicorn==", "uvicorn==", "celery["))
 
 
 def test_the_dockerfile_copies_files_that_exist():
