@@ -725,7 +725,8 @@ this repository (a virtualenv with `pip install`, a minimal Oscar project, its d
 migrated) and removed afterwards; none of it is part of this repository.
 
 **Machine:** {machine}.
-**Servers:** both under gunicorn {_pin("gunicorn")}, {args.workers} sync workers each, `DEBUG` off, on the same
+**Servers:** the peer under gunicorn {_pin("gunicorn")}, {args.workers} sync workers; this service under
+{bench_servers.SERVERS[args.server].label}, {args.workers} workers (`--server`); `DEBUG` off, on the same
 machine; this service with production settings as `make bench` starts it; the peer with the
 settings of Oscar's "Building your own shop" (Oscar's apps, middleware and context processors,
 Haystack's simple backend, `ATOMIC_REQUESTS`), Django {versions.get("django", "?")}.
@@ -787,7 +788,13 @@ def _parse_args():
     parser.add_argument("--seconds", type=int, default=10, help="each measured wrk run (after a 2 s warm-up)")
     parser.add_argument("--rounds", type=int, default=3, help="each round runs the peer, then this service")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers of each server")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each server")
+    parser.add_argument(
+        "--server",
+        choices=sorted(bench_servers.SERVERS),
+        default="gunicorn-sync",
+        help="this service's server (the peer always runs under gunicorn's sync workers, as it documents)",
+    )
     parser.add_argument("--products", type=int, default=1, help="the peer's products the adds go to, in turn")
     parser.add_argument(
         "--consumer",
@@ -865,7 +872,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
     verified = _verify_peer_add(peer, peer_port, shoppers[0], actions[0], products[0])
     print(f"peer: one add checked: {verified}", flush=True)
 
-    server = bench_servers.SERVERS["gunicorn-sync"]
+    server = bench_servers.SERVERS[args.server]
     our_port = _serve(
         processes,
         "this service",
