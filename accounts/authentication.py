@@ -120,7 +120,7 @@ class CachedTokenAuthentication(TokenAuthentication):
         # Only the id is known without asking the database; nothing on the API's request path reads more.
         user = get_user_model()(pk=presented.user_id, is_active=True)
         auth_token = AuthToken(
-            digest=hash_token(presented.secret),
+            digest=presented.knox_digest,
             token_key=presented.secret[: CONSTANTS.TOKEN_KEY_LENGTH],
             user_id=user.pk,
         )

@@ -25,10 +25,11 @@ SEPARATOR = "."
 class PresentedToken:
     user_id: int
     secret: str
+    knox_digest: str  # what the database keeps (hashed once per request, here)
 
     @property
     def digest(self) -> str:
-        return cached_digest(hash_token(self.secret))
+        return cached_digest(self.knox_digest)
 
 
 def cached_digest(knox_digest: str) -> str:
@@ -48,4 +49,4 @@ def token_parse(raw: str) -> PresentedToken | None:
     if not (separator and secret and canonical and len(user_part) <= 19):
         return None
     user_id = int(user_part)
-    return PresentedToken(user_id, secret) if user_id <= MAX_ID else None
+    return PresentedToken(user_id, secret, hash_token(secret)) if user_id <= MAX_ID else None

@@ -16,6 +16,7 @@ work) the scripts skip that part.
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import orjson
 import redis
@@ -117,21 +118,23 @@ class CartStore:
         """Whether the next script still has the request's gate to pass."""
         return self.gate is not None and self.gate.open
 
-    def _gated_call(self, name: str, script_keys: list[str], args: list):
+    def _gated_call(self, name: str, script_keys: list[str], args: list, *, json_of) -> tuple[Any, dict | None]:
         """Run script ``name`` with the gate's part, if any; repeat it once the token was
-        checked the slow way. Raises the gate's refusals (401, 429)."""
+        checked the slow way. Returns the script's answer and its JSON part, decoded once
+        (``json_of`` picks that part, or None for an answer without one). Raises the
+        gate's refusals (401, 429)."""
         while True:
             gate = self.gate
             gate_keys, spec = gate.script_parts() if gate is not None else ([], "")
             raw = self.scripts[name](keys=[*script_keys, *gate_keys], args=[spec, *args])
+            encoded = json_of(raw)
+            reply = None if encoded is None else orjson.loads(encoded)
             if gate is None or not spec:
-                return raw
-            head = raw if isinstance(raw, bytes) else raw[0] if raw and isinstance(raw, list) else None
-            reply = orjson.loads(head) if isinstance(head, bytes) and head.startswith(b"{") else {}
-            not_loaded = reply.get("err") == "not_loaded" or (isinstance(raw, list) and not raw)
-            if gate.answered(reply, took_bucket=not not_loaded):
+                return raw, reply
+            not_loaded = raw == [] or (reply is not None and reply.get("err") == "not_loaded")
+            if gate.answered(reply or {}, took_bucket=not not_loaded):
                 continue
-            return raw
+            return raw, reply
 
     @property
     def ttl_ms(self) -> int:
@@ -146,8 +149,10 @@ class CartStore:
         key = keys.cart_key(user_id)
         if self.gated:
             known = "" if held is None else str(held.version)
-            raw = self._gated_call("read", [key], [self.ttl_ms, known])
-            if isinstance(raw, bytes):  # {"same": 1}: the gate's refusals were raised already
+            raw, same = self._gated_call(
+                "read", [key], [self.ttl_ms, known], json_of=lambda raw: raw if isinstance(raw, bytes) else None
+            )
+            if same is not None:  # {"same": 1}: the gate's refusals were raised already
                 return held
             return _decode_hash(raw)
         pipe = self.client.pipeline(transaction=False)
@@ -186,12 +191,14 @@ class CartStore:
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
         """
         expected = "" if expected_version is None else str(expected_version)
-        raw = self._gated_call(name, keys.mutation_keys(user_id), [user_id, expected, self.ttl_ms, *args])
-        cart = None
-        if isinstance(raw, list):
-            raw, flat = raw[0], raw[1:]
-            cart = _decode_hash(flat)
-        reply = orjson.loads(raw)
+        raw, reply = self._gated_call(
+            name,
+            keys.mutation_keys(user_id),
+            [user_id, expected, self.ttl_ms, *args],
+            json_of=lambda raw: raw[0] if isinstance(raw, list) else raw,  # some send the cart after it
+        )
+        cart = _decode_hash(raw[1:]) if isinstance(raw, list) else None
+        assert reply is not None  # every mutation script answers JSON
         if reply.get("err") == "not_loaded":
             raise NotLoaded(user_id)
         return reply, cart
