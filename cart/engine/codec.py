@@ -1,24 +1,33 @@
 """The one codec of a cart line: MySQL row ↔ line ↔ Redis hash value ↔ stream payload.
 
-Legend of the compact keys, the same wherever a line is written as JSON (the Lua
-scripts in ``lua/_mutation.lua`` and ``lua/add.lua`` write the Redis value by it too):
+A line's Redis hash field is its id, ``"<item_id>:<sku_id>"`` (``lines.line_id``); its
+value is one positional string (format 2), written and read by the Lua scripts
+(``lua/_line_codec.lua``, whose code tables are made from the ones below) and by Python
+alike::
 
-====  =====================================  =============  ==============
-key   meaning                                Redis value    stream payload
-====  =====================================  =============  ==============
-q     quantity                               yes            yes
-c     checked, 1 or 0                        yes            yes
-s     status (``LineStatus`` value)          yes            yes
-p     price at add, a decimal string         when known     always (null)
-cu    currency of ``p``                      when ``p``     always
-a     added at, epoch milliseconds           yes            yes
-t     updated at, epoch milliseconds         yes            yes
-v     the line's cart version                yes            on the message
-i, k  item id, SKU id (strings)              in the field   yes
-d     deleted (a tombstone), 1 or 0          —              yes
-====  =====================================  =============  ==============
+    q,CS,a,v,dt,p,cu        e.g.  2,1a,29123456789,29123460001,0,9.99,U
 
-A line's Redis hash field is its id, ``"<item_id>:<sku_id>"`` (``lines.line_id``).
+====  =============================================================================
+q     quantity (0 only in a stream entry: the line was removed)
+C     checked, 1 or 0
+S     status, one letter: ``STATUS_CODES``
+a     added at, milliseconds since ``EPOCH_MS`` (2026-01-01 UTC)
+v     the line's cart version, less ``EPOCH_MS``
+dt    version minus updated at, in milliseconds (0 unless two changes shared a millisecond)
+p     price at add, a decimal string, or empty when not known
+cu    currency of ``p``: a letter of ``CURRENCY_CODES``, or the ISO code itself
+====  =============================================================================
+
+Why positional: Redis keeps a hash compact (a listpack) only while every value is at
+most ``hash-max-listpack-value`` bytes (64 by default). The JSON of format 1 was ~89
+bytes, so every cart with a price was a ``hashtable``, about 2.8 times the memory.
+Format 2 is ~37 bytes. Format 1 (``{"q":1,"c":1,"s":"available",...}``) is still read,
+wherever a value is read: carts written before the change keep working and are
+rewritten line by line as they change (docs/cart-engine.md, "Rolling upgrade").
+
+A persistence stream entry carries the changed lines in field ``c``:
+``<field>,<value>`` per line, joined by ``;`` (the message's version is in ``v``).
+Entries written before the change carry JSON in ``l`` and are read as before.
 """
 
 from dataclasses import dataclass
@@ -31,6 +40,18 @@ from cart.engine.lines import CartLine, datetime_to_ms, split_line_id
 from cart.models import CartItem, LineStatus
 
 _STATUS = {s.value for s in LineStatus}
+
+EPOCH_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+STATUS_CODES = {
+    LineStatus.AVAILABLE.value: "a",
+    LineStatus.UNKNOWN.value: "u",
+    LineStatus.UNAVAILABLE.value: "x",
+    LineStatus.OUT_OF_STOCK.value: "o",
+}
+CURRENCY_CODES = {"USD": "U", "EUR": "E", "GBP": "G", "JPY": "J", "CNY": "C", "CAD": "D", "AUD": "A", "CHF": "F"}
+_STATUS_OF_CODE = {code: status for status, code in STATUS_CODES.items()}
+_CURRENCY_OF_CODE = {code: currency for currency, code in CURRENCY_CODES.items()}
+_UNKNOWN_CODE = STATUS_CODES[LineStatus.UNKNOWN.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +91,12 @@ def redis_value(
     price: Decimal | str | None,
     currency: str,
 ) -> str:
-    """A line's value in its cart hash. Built as text, not through a JSON encoder: the
-    pre-warm writes one per line of every cart it loads."""
-    price_part = f',"p":"{price}","cu":"{currency}"' if price is not None else ""
+    """A line's value in its cart hash (format 2). Built as text: the pre-warm writes
+    one per line of every cart it loads."""
+    price_part = "," if price is None else f"{price},{CURRENCY_CODES.get(currency, currency)}"
     return (
-        f'{{"q":{quantity},"c":{int(checked)},"s":"{status}","a":{added_at_ms},'
-        f'"t":{updated_at_ms},"v":{version}{price_part}}}'
+        f"{quantity},{int(checked)}{STATUS_CODES.get(status, _UNKNOWN_CODE)},{added_at_ms - EPOCH_MS},"
+        f"{version - EPOCH_MS},{version - updated_at_ms},{price_part}"
     )
 
 
@@ -93,9 +114,30 @@ def line_to_redis(line: CartLine) -> str:
 
 
 def line_from_redis(field: str | bytes, raw: str | bytes | dict) -> CartLine:
-    """Decode a hash field ``"<item_id>:<sku_id>"`` and its value."""
+    """Decode a hash field ``"<item_id>:<sku_id>"`` and its value (either format, or a
+    script's reply already decoded from JSON)."""
     item_id, sku_id = split_line_id(field.decode() if isinstance(field, bytes) else field)
-    data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw
+    if isinstance(raw, bytes):
+        raw = raw.decode()
+    if isinstance(raw, dict) or raw.startswith("{"):
+        return _line_of_format_1(item_id, sku_id, orjson.loads(raw) if isinstance(raw, str) else raw)
+    quantity, flags, added, version, lag, price, currency = raw.split(",")
+    version_ms = int(version) + EPOCH_MS
+    return CartLine(
+        item_id=item_id,
+        sku_id=sku_id,
+        quantity=int(quantity),
+        checked=flags[0] == "1",
+        status=_STATUS_OF_CODE.get(flags[1:], LineStatus.UNKNOWN.value),
+        price_at_add=Decimal(price) if price else None,
+        currency=_CURRENCY_OF_CODE.get(currency, currency) if price else "",
+        added_at_ms=int(added) + EPOCH_MS,
+        updated_at_ms=version_ms - int(lag),
+        version=version_ms,
+    )
+
+
+def _line_of_format_1(item_id: int, sku_id: int, data: dict) -> CartLine:
     price = data.get("p")
     return CartLine(
         item_id=item_id,
@@ -108,6 +150,27 @@ def line_from_redis(field: str | bytes, raw: str | bytes | dict) -> CartLine:
         added_at_ms=int(data["a"]),
         updated_at_ms=int(data.get("t", data["a"])),
         version=int(data.get("v", 0)),
+    )
+
+
+def value_is_unchecked(raw: str | bytes) -> bool:
+    """Whether a stored value (either format) is a line still waiting for its catalog check."""
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text.startswith("{"):
+        return orjson.loads(text).get("s", LineStatus.UNKNOWN.value) == LineStatus.UNKNOWN.value
+    return text.split(",", 2)[1][1:] == _UNKNOWN_CODE
+
+
+def lua_tables() -> str:
+    """The code tables as Lua, prepended to ``lua/_line_codec.lua``: one source for both."""
+
+    def table(mapping: dict[str, str]) -> str:
+        return "{" + ", ".join(f"[{k!r}] = {v!r}" for k, v in mapping.items()) + "}"
+
+    return (
+        f"local LINE_EPOCH_MS = {EPOCH_MS}\n"
+        f"local STATUS_CODE, STATUS_OF_CODE = {table(STATUS_CODES)}, {table(_STATUS_OF_CODE)}\n"
+        f"local CURRENCY_CODE, CURRENCY_OF_CODE = {table(CURRENCY_CODES)}, {table(_CURRENCY_OF_CODE)}\n"
     )
 
 
@@ -206,6 +269,51 @@ def state_to_payload(state: LineState) -> dict:
         "t": state.updated_at_ms,
         "d": int(state.deleted),
     }
+
+
+def states_to_stream(states) -> str:
+    """The changed lines of one persistence stream entry (field ``c``), in format 2."""
+    return ";".join(f"{s.item_id}:{s.sku_id},{_state_value(s)}" for s in states)
+
+
+def _state_value(state: LineState) -> str:
+    return redis_value(
+        quantity=0 if state.deleted else state.quantity,
+        checked=state.checked and not state.deleted,
+        status=state.status,
+        added_at_ms=state.added_at_ms,
+        updated_at_ms=state.updated_at_ms,
+        version=state.version,
+        price=state.price_at_add,
+        currency=state.currency,
+    )
+
+
+def states_from_stream(text: str | bytes, *, user_id: int, version: int) -> tuple[LineState, ...]:
+    """Decode field ``c`` of a persistence stream entry. A quantity of 0 is a removal."""
+    if isinstance(text, bytes):
+        text = text.decode()
+    states = []
+    for entry in text.split(";") if text else ():
+        field, _, value = entry.partition(",")
+        line = line_from_redis(field, value)
+        states.append(
+            LineState(
+                user_id=user_id,
+                item_id=line.item_id,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                checked=line.checked,
+                status=line.status,
+                price_at_add=line.price_at_add,
+                currency=line.currency,
+                added_at_ms=line.added_at_ms,
+                updated_at_ms=line.updated_at_ms,
+                version=version,
+                deleted=line.quantity == 0,
+            )
+        )
+    return tuple(states)
 
 
 def state_from_payload(raw: dict, *, user_id: int, version: int) -> LineState:

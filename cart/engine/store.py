@@ -3,8 +3,8 @@ lines on the request path goes through ``CartStore``. (Background work reads the
 streams through ``streams``, and reconciliation, prewarm and the hot-cart listener
 use the engine's keys and scripts directly, in batches of their own.)
 
-One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → compact JSON of
-the line (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
+One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → the line's
+positional value (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
 Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a restart
 wiped the script cache).
 
@@ -23,7 +23,7 @@ import redis
 from django.conf import settings
 
 from cart.engine import keys
-from cart.engine.codec import line_from_redis, line_to_redis
+from cart.engine.codec import line_from_redis, line_to_redis, lua_tables
 from cart.engine.lines import CartLine, sku_id_of
 from core.redis_client import get_redis
 from ops.gate import PRELUDE as GATE_PRELUDE
@@ -90,9 +90,14 @@ def _decode_hash(flat_or_dict) -> RawCart | None:
     return RawCart(version=version, fields=fields)
 
 
+def line_codec_lua() -> str:
+    """Lua's half of the line codec, with its code tables made from Python's."""
+    return lua_tables() + (SCRIPTS_DIR / "_line_codec.lua").read_text()
+
+
 @cache
 def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
-    prelude = GATE_PRELUDE + (SCRIPTS_DIR / "_mutation.lua").read_text()
+    prelude = GATE_PRELUDE + line_codec_lua() + (SCRIPTS_DIR / "_mutation.lua").read_text()
     scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
     scripts["read"] = client.register_script(GATE_PRELUDE + (SCRIPTS_DIR / "read.lua").read_text())
     for name in ("fill", "unlock"):

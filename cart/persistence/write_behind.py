@@ -25,7 +25,7 @@ from django.db import DatabaseError, connections, transaction
 
 from cart import metrics
 from cart.engine import keys, streams
-from cart.engine.codec import LineState, state_from_payload, state_to_payload
+from cart.engine.codec import LineState, state_from_payload, state_to_payload, states_from_stream
 from cart.engine.lines import ms_to_datetime
 from cart.models import DeadLetter
 from cart.persistence.sql import upsert_sql
@@ -59,16 +59,24 @@ class Message:
 
 
 def decode_payload(entry_id: str, payload: dict, stream: str = "") -> Message:
+    """A stream entry (field ``c``, format 2; ``l``, format 1's JSON, from before the
+    change) or a dead letter's payload (``as_payload``)."""
     user_id, version = int(payload["u"]), int(payload["v"])
-    lines = payload["l"]
-    if isinstance(lines, str | bytes):
-        lines = orjson.loads(lines)
-    states = tuple(state_from_payload(raw, user_id=user_id, version=version) for raw in lines)
+    if "c" in payload:
+        states = states_from_stream(payload["c"], user_id=user_id, version=version)
+    else:
+        lines = payload["l"]
+        if isinstance(lines, str | bytes):
+            lines = orjson.loads(lines)
+        states = tuple(state_from_payload(raw, user_id=user_id, version=version) for raw in lines)
+    # Format 2 entries carry no time of their own: their id's is the time of the change.
+    id_ms = entry_id.partition("-")[0]
+    changed_at_ms = int(payload["ts"]) if "ts" in payload else int(id_ms) if id_ms.isdigit() else 0
     return Message(
         entry_id=entry_id,
         user_id=user_id,
         version=version,
-        changed_at_ms=int(payload["ts"]),
+        changed_at_ms=changed_at_ms,
         lines=states,
         stream=stream,
     )

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from cart.engine import keys
+from cart.engine.codec import states_from_stream
 from cart.engine.store import CartStore, NotLoaded
 from cart.services import cart_add_line, cart_remove_line, cart_update_line
 from catalog.cache import local_cache
@@ -21,9 +22,10 @@ def test_a_cart_is_one_hash_of_compact_lines_and_a_version(_clean_redis):
     cart_add_line(user_id=7, item_id=1001, sku_id=2001, quantity=2)
     fields = _clean_redis.hgetall(keys.cart_key(7))
     assert set(fields) == {b"1001:2001", b"_v"}
-    line = json.loads(fields[b"1001:2001"])
-    assert {"q": 2, "c": 1, "s": "unknown"}.items() <= line.items()
-    assert b" " not in fields[b"1001:2001"]
+    quantity, flags, *_ = fields[b"1001:2001"].decode().split(",")
+    assert (quantity, flags) == ("2", "1u")  # quantity 2, checked, status unknown
+    assert len(fields[b"1001:2001"]) <= 64
+    assert _clean_redis.object("encoding", keys.cart_key(7)) == b"listpack"
     assert keys.cart_key(7).endswith("cart:{7}")
 
 
@@ -109,8 +111,12 @@ def test_every_change_is_appended_to_the_persistence_stream_in_the_same_call(_cl
     change = cart_add_line(user_id=14, item_id=5, sku_id=6, quantity=3)
     ((_, fields),) = _clean_redis.xrange(keys.log_key(14))
     assert int(fields[b"u"]) == 14 and int(fields[b"v"]) == change.cart_version
-    (line,) = json.loads(fields[b"l"])
-    assert (line["i"], line["k"], line["q"], line["d"]) == ("5", "6", 3, 0)
+    assert set(fields) == {b"u", b"v", b"c"}  # the entry's id carries the time
+    (state,) = states_from_stream(fields[b"c"], user_id=14, version=change.cart_version)
+    assert (state.item_id, state.sku_id, state.quantity, state.deleted) == (5, 6, 3, False)
+    cart_remove_line(user_id=14, item_id=5, sku_id=6)
+    (removal,) = states_from_stream(_clean_redis.xrange(keys.log_key(14))[-1][1][b"c"], user_id=14, version=1)
+    assert (removal.item_id, removal.sku_id, removal.quantity, removal.deleted) == (5, 6, 0, True)
     assert _clean_redis.zscore(keys.dirty_key(14), "14") is not None
 
 

@@ -43,14 +43,32 @@ end
 local function get_line(field)
   local raw = redis.call('HGET', cart_key, field)
   if raw then
-    return cjson.decode(raw)
+    return line_decode(raw)
   end
   return nil
 end
 
-local function split_id(field)
-  local sep = string.find(field, ':', 1, true)
-  return string.sub(field, 1, sep - 1), string.sub(field, sep + 1)
+-- Rolling upgrade: a cart still holding format 1 lines is a hashtable (their values are
+-- over 64 bytes), and Redis never turns a hash back into a listpack by itself. Its first
+-- change after the upgrade rewrites it whole in format 2, into a new hash that Redis
+-- builds compact. A cart that is a hashtable for another reason (a Redis configured
+-- below the shipped limits, which /readyz reports) is left as it is: nothing to gain.
+local function compact_cart()
+  if redis.call('OBJECT', 'ENCODING', cart_key) ~= 'hashtable' then
+    return
+  end
+  local flat = redis.call('HGETALL', cart_key)
+  local rewritten = false
+  for n = 2, #flat, 2 do
+    if string.byte(flat[n], 1) == 123 then
+      flat[n] = line_encode(line_decode(flat[n]))
+      rewritten = true
+    end
+  end
+  if rewritten then
+    redis.call('DEL', cart_key)
+    redis.call('HSET', cart_key, unpack(flat))
+  end
 end
 
 -- Apply changes ({field, line} or {field, false} for a removal), bump the version and
@@ -60,21 +78,23 @@ local function commit(changes)
   local message = {}
   for n, change in ipairs(changes) do
     local field, line = change[1], change[2]
-    local item_id, sku_id = split_id(field)
     if line then
       line.v = version
       line.t = now
-      redis.call('HSET', cart_key, field, cjson.encode(line))
-      message[n] = {i = item_id, k = sku_id, q = line.q, c = line.c, s = line.s, p = line.p, cu = line.cu,
-                    a = line.a, t = now, d = 0}
+      local value = line_encode(line)
+      redis.call('HSET', cart_key, field, value)
+      message[n] = field .. ',' .. value
     else
       redis.call('HDEL', cart_key, field)
-      message[n] = {i = item_id, k = sku_id, q = 0, c = 0, s = 'unknown', a = now, t = now, d = 1}
+      -- A removal travels as quantity 0.
+      message[n] = field .. ',' .. line_encode({q = 0, c = 0, s = 'unknown', a = now, t = now, v = version})
     end
   end
   redis.call('HSET', cart_key, '_v', version)
+  compact_cart()
   redis.call('PEXPIRE', cart_key, ttl_ms)
-  redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'ts', now, 'l', cjson.encode(message))
+  -- The entry's own id carries the time of the change.
+  redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'c', table.concat(message, ';'))
   redis.call('ZADD', dirty_key, now, user_id)
   -- Every device of the user hears of the change; it reloads if it is behind.
   redis.call('PUBLISH', channel, cjson.encode({version = version}))

@@ -18,7 +18,8 @@ if #ARGV >= 4 then
   redis.call('HSET', cart_key, unpack(ARGV, 4))
 end
 for n = 4, #ARGV, 2 do
-  if string.find(ARGV[n + 1], '"s":"unknown"', 1, true) then
+  -- Status "unknown": code u in format 2, or format 1's JSON.
+  if string.find(ARGV[n + 1], '^%d+,%du,') or string.find(ARGV[n + 1], '"s":"unknown"', 1, true) then
     unchecked[#unchecked + 1] = ARGV[n]
   end
 end

@@ -34,7 +34,8 @@ for _, entry in ipairs(entries) do
     line = {q = math.min(entry.q, max_quantity), c = checked, s = entry.s or 'unknown', a = now, p = entry.p,
             cu = entry.cu}
     -- Written now so a repeated id later in the list sees it.
-    redis.call('HSET', cart_key, entry.f, cjson.encode(line))
+    line.v, line.t = version, now
+    redis.call('HSET', cart_key, entry.f, line_encode(line))
     count = count + 1
     changes[#changes + 1] = {entry.f, line}
     added[#added + 1] = entry.f

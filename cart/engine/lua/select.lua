@@ -15,7 +15,7 @@ local fields = redis.call('HGETALL', cart_key)
 for n = 1, #fields, 2 do
   local field = fields[n]
   if field ~= '_v' and (wanted == nil or wanted[field]) then
-    local line = cjson.decode(fields[n + 1])
+    local line = line_decode(fields[n + 1])
     if line.c ~= checked then
       line.c = checked
       changes[#changes + 1] = {field, line}
