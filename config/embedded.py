@@ -51,6 +51,11 @@ def start_redis(socket_path: Path, *, persistent: bool = True) -> subprocess.Pop
         "everysec",
         "--logfile",
         str(socket_path.with_suffix(".log")),
+        # The settings that keep carts compact hashes (cart.engine.encoding.SHIPPED).
+        "--hash-max-listpack-entries",
+        "512",
+        "--hash-max-listpack-value",
+        "64",
     ]
     # Own session: a Ctrl-C in the terminal must not stop Redis before the processes
     # that use it have shut down; the caller stops it last.

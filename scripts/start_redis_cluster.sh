@@ -33,6 +33,7 @@ for port in "${PORTS[@]}"; do
   redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
     --cluster-config-file "$DIR/$port/nodes.conf" --cluster-node-timeout 5000 \
     --dir "$DIR/$port" --save "" --appendonly no --daemonize yes \
+    --hash-max-listpack-entries 512 --hash-max-listpack-value 64 \
     --logfile "$DIR/$port/redis.log" --pidfile "$DIR/$port/redis.pid"
   nodes+=("127.0.0.1:$port")
 done

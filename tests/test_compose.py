@@ -148,3 +148,12 @@ def test_the_dockerfile_copies_files_that_exist():
         if line.startswith("COPY ") and not line.startswith("COPY . "):
             *sources, _ = line.split()[1:]
             assert all((ROOT / source).exists() for source in sources), line
+
+
+def test_every_redis_of_the_compose_file_runs_with_the_settings_that_keep_carts_compact():
+    from cart.engine.encoding import SHIPPED
+
+    for name in ("redis", *CLUSTER_NODES):
+        command = [str(part) for part in SERVICES[name]["command"]]
+        for setting, value in SHIPPED.items():
+            assert command[command.index(f"--{setting}") + 1] == str(value), name

@@ -49,6 +49,9 @@ STATUS_CODES = {
     LineStatus.OUT_OF_STOCK.value: "o",
 }
 CURRENCY_CODES = {"USD": "U", "EUR": "E", "GBP": "G", "JPY": "J", "CNY": "C", "CAD": "D", "AUD": "A", "CHF": "F"}
+# The longest value format 2 writes for any line within the next ten years (a test
+# checks it): what hash-max-listpack-value must allow for carts to stay compact.
+LONGEST_VALUE = 64
 _STATUS_OF_CODE = {code: status for status, code in STATUS_CODES.items()}
 _CURRENCY_OF_CODE = {code: currency for currency, code in CURRENCY_CODES.items()}
 _UNKNOWN_CODE = STATUS_CODES[LineStatus.UNKNOWN.value]

@@ -1,0 +1,49 @@
+"""The Redis settings that keep a cart a compact hash (a listpack), and a check of them.
+
+Redis stores a hash as a listpack, about a third of the memory of a hashtable, while it
+has at most ``hash-max-listpack-entries`` fields and no value longer than
+``hash-max-listpack-value`` bytes; past either it converts the hash for good. A cart is
+its lines plus ``_v``, each line a value of format 2 (``codec``, at most 64 bytes).
+The service ships Redis with the settings below (docker-compose, the embedded server,
+the cluster script); Redis's defaults (128 and 64) are enough for carts alone.
+"""
+
+from django.conf import settings
+
+from cart.engine.codec import LONGEST_VALUE
+
+# What the service's own Redis runs with: room for 500-line lists beside the carts.
+SHIPPED = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
+
+
+def required() -> dict[str, int]:
+    """The least values with which every cart stays compact."""
+    return {
+        "hash-max-listpack-entries": settings.CART_MAX_LINES + 1,  # the lines and _v
+        "hash-max-listpack-value": LONGEST_VALUE,
+    }
+
+
+def encoding_warnings(client) -> list[str]:
+    """What in the running Redis's settings would make carts hashtables, per setting
+    (every master of a cluster is asked); [] when nothing would, and one line saying so
+    when Redis does not let its settings be read (managed services may not)."""
+    try:
+        answer = client.config_get("hash-max-*")
+    except Exception as exc:  # noqa: BLE001 - CONFIG can be renamed or refused; not fatal
+        return [
+            f"cannot read Redis's hash settings ({type(exc).__name__}); carts stay compact only if "
+            f"hash-max-listpack-entries >= {required()['hash-max-listpack-entries']} and "
+            f"hash-max-listpack-value >= {required()['hash-max-listpack-value']}"
+        ]
+    per_node = answer.values() if answer and all(isinstance(v, dict) for v in answer.values()) else [answer]
+    warnings = []
+    for name, least in required().items():
+        older = name.replace("listpack", "ziplist")  # the name before Redis 7
+        values = {int(node.get(name, node.get(older, 0))) for node in per_node}
+        if min(values) < least:
+            warnings.append(
+                f"Redis {name} is {min(values)}, below {least}: carts past it are stored as hashtables "
+                f"(about 2-3 times the memory). The service ships {SHIPPED[name]}."
+            )
+    return warnings

@@ -1,0 +1,67 @@
+"""Carts stay compact hashes (listpacks) up to the line limit, and /readyz says when the
+running Redis is configured so that they would not."""
+
+import pytest
+from django.conf import settings
+
+from cart.engine import keys
+from cart.engine.encoding import SHIPPED, encoding_warnings, required
+from cart.services import MergeEntry, cart_merge
+from core.redis_client import get_redis
+from tests.conftest import db_all
+from tests.factories import SkuFactory
+
+pytestmark = db_all
+
+
+def _cart_of(user_id: int, count: int) -> str:
+    skus = [SkuFactory() for _ in range(count)]
+    cart_merge(user_id=user_id, entries=[MergeEntry(sku.item_id, sku.sku_id, 3) for sku in skus])
+    return keys.cart_key(user_id)
+
+
+@pytest.mark.parametrize(("lines", "most_bytes"), [(20, 1_500), (settings.CART_MAX_LINES, 8_000)])
+def test_a_cart_of_priced_lines_is_a_listpack_within_its_memory_budget(_clean_redis, lines, most_bytes):
+    key = _cart_of(81, lines)
+    redis = get_redis()
+    assert redis.hlen(key) == lines + 1
+    assert all(b"," in value for field, value in redis.hgetall(key).items() if field != b"_v")
+    assert redis.object("encoding", key) == b"listpack"
+    assert redis.memory_usage(key) <= most_bytes
+
+
+def test_the_shipped_settings_cover_what_carts_need():
+    assert all(SHIPPED[name] >= least for name, least in required().items())
+
+
+@pytest.fixture
+def lowered_listpack_value(_clean_redis):
+    redis = get_redis()
+    if settings.REDIS_URL.startswith("redis+cluster"):
+        pytest.skip("CONFIG SET reaches one node of a cluster; the warning itself is per node")
+    before = redis.config_get("hash-max-listpack-value")["hash-max-listpack-value"]
+    redis.config_set("hash-max-listpack-value", 32)
+    yield
+    redis.config_set("hash-max-listpack-value", before)
+
+
+def test_readyz_warns_when_redis_would_store_carts_as_hashtables_and_stays_ready(client, lowered_listpack_value):
+    response = client.get("/readyz")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    (warning,) = body["warnings"]
+    assert "hash-max-listpack-value is 32, below 64" in warning and "ships 64" in warning
+
+
+def test_readyz_has_no_warning_under_settings_that_keep_carts_compact(client):
+    assert encoding_warnings(get_redis()) == []
+    assert client.get("/readyz").json()["warnings"] == []
+
+
+def test_a_redis_that_refuses_config_is_a_warning_not_an_error():
+    class NoConfig:
+        def config_get(self, pattern):
+            raise PermissionError("CONFIG is disabled")
+
+    (warning,) = encoding_warnings(NoConfig())
+    assert "cannot read Redis's hash settings" in warning and ">= 121" in warning
