@@ -9,3 +9,9 @@ class CartConfig(AppConfig):
         from core.metrics import register_state_collector
 
         register_state_collector(CartStateCollector())
+
+        from cart.engine.encoding import encoding_warnings
+        from core.redis_client import get_redis
+        from ops.readiness import warn_with
+
+        warn_with(lambda: encoding_warnings(get_redis()))

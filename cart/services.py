@@ -9,17 +9,24 @@ from enum import StrEnum
 from django.conf import settings
 
 from cart import metrics
+from cart.engine import idempotency
 from cart.engine.codec import line_from_redis
 from cart.engine.hot import hot_carts
+from cart.engine.idempotency import KeyedRequest, StoredReply, recorded_error
 from cart.engine.lines import CartLine, line_id
 from cart.engine.loading import cart_ensure_loaded
 from cart.engine.status import info_of_line, line_status
 from cart.engine.store import CartStore, NotLoaded, RawCart
 from cart.models import LineStatus
 from catalog.cache import SkuInfo, sku_info_held, sku_info_many
-from core.errors import CartFull, LineNotFound, VersionMismatch
+from core.errors import CartFull, IdempotencyKeyInFlight, IdempotencyKeyReused, LineNotFound, VersionMismatch
 
-_ERRORS = {"cart_full": CartFull, "line_not_found": LineNotFound}
+_ERRORS = {
+    "cart_full": CartFull,
+    "line_not_found": LineNotFound,
+    "idempotency_key_reused": IdempotencyKeyReused,
+    "request_in_progress": IdempotencyKeyInFlight,
+}
 
 
 class MergePolicy(StrEnum):
@@ -42,6 +49,7 @@ class LineChange:
     capped: bool = False
     info: SkuInfo | None = None
     info_held: bool = False
+    replayed: bool = False  # the recorded answer to a keyed request seen before
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +74,27 @@ class MergeResult:
     skipped: list[str]
 
 
-def _mutate(name: str, *, user_id: int, expected_version: int | None, args: list, store: CartStore, load=True):
+def _mutate(
+    name: str,
+    *,
+    user_id: int,
+    expected_version: int | None,
+    args: list,
+    store: CartStore,
+    load=True,
+    keyed: KeyedRequest | None = None,
+):
     """Run a mutation script, loading the cart first if Redis does not have it (unless
     ``load`` is False: then ``NotLoaded`` propagates)."""
     hot_carts.drop(user_id)  # this process's copy; the others hear the script's announcement
+    call = {"user_id": user_id, "expected_version": expected_version, "args": args, "keyed": keyed}
     try:
-        reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
+        reply, cart = store.mutate(name, **call)
     except NotLoaded:
         if not load:
             raise
         cart_ensure_loaded(user_id=user_id, store=store)
-        reply, cart = store.mutate(name, user_id=user_id, expected_version=expected_version, args=args)
+        reply, cart = store.mutate(name, **call)
     error = reply.get("err")
     metrics.CART_OPERATIONS.labels(name, error or "ok").inc()
     if error == "version_mismatch":
@@ -138,6 +156,7 @@ def cart_add_line(
     quantity: int = 1,
     expected_version: int | None = None,
     store: CartStore | None = None,
+    keyed: KeyedRequest | None = None,
 ) -> LineChange:
     """Add ``quantity`` of a SKU; an existing line grows, capped at the maximum quantity.
 
@@ -146,7 +165,8 @@ def cart_add_line(
     holds it, else one Redis round trip), and is ``unknown`` only when neither does.
     Either way the catalog checks it again asynchronously. Raises ``CartFull`` when a
     new line would exceed the line limit, ``VersionMismatch`` when ``expected_version``
-    is stale.
+    is stale. A ``keyed`` request checks and records its Idempotency-Key in the same
+    script: one seen before gets its recorded line (``replayed``) or error again.
     """
     field = line_id(item_id, sku_id)
     held = sku_info_held([sku_id])
@@ -165,8 +185,16 @@ def cart_add_line(
             "" if birth.price_at_add is None else str(birth.price_at_add),
             birth.currency,
         ],
+        keyed=keyed,
     )
     info = info_of_line(held.get(sku_id), item_id=item_id)
+    if "replay" in reply:
+        stored = StoredReply.parse(reply["replay"])
+        if stored.kind not in (idempotency.LINE, idempotency.CAPPED_LINE):
+            raise recorded_error(stored)
+        line = line_from_redis(field, stored.data)
+        capped = stored.kind == idempotency.CAPPED_LINE
+        return LineChange(cart_version=line.version, line=line, capped=capped, info=info, info_held=True, replayed=True)
     return _line_change(reply, field, info=info, info_held=True)
 
 

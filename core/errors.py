@@ -18,6 +18,8 @@ class ApiError(Exception):
     retry_may_differ = False
     # Seconds a client should wait before trying again: sent as Retry-After when set.
     retry_after: int | None = None
+    # Set on an answer recorded under an Idempotency-Key and given again to a retry.
+    replayed = False
 
     def __init__(self, detail: str | None = None, **extra):
         self.detail = detail or self.detail
@@ -33,6 +35,27 @@ class ApiError(Exception):
 
     def as_body(self) -> dict:
         return {"code": self.code, "detail": self.detail, **self.extra}
+
+
+def error_class(code: str) -> type[ApiError] | None:
+    """The error class of ``code`` that needs no arguments beyond its detail, if any."""
+    pending = list(ApiError.__subclasses__())
+    while pending:
+        kind = pending.pop()
+        pending += kind.__subclasses__()
+        if kind.code == code and kind.__init__ is ApiError.__init__:
+            return kind
+    return None
+
+
+class RecordedError(ApiError):
+    """An error answered before, given again as it was recorded (status and body)."""
+
+    def __init__(self, status: int, body: dict):
+        self.status = status
+        self.code = body.get("code", ApiError.code)
+        extra = {name: value for name, value in body.items() if name not in ("code", "detail")}
+        super().__init__(body.get("detail"), **extra)
 
 
 class InvalidInput(ApiError):

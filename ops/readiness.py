@@ -1,5 +1,6 @@
 """Readiness probes of every backing service, answered within a second whatever hangs."""
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from celery import current_app as celery_app
@@ -41,6 +42,25 @@ def _check_broker() -> str:
         return "ok"
     except Exception as exc:  # noqa: BLE001
         return f"error: {type(exc).__name__}: {exc}"
+
+
+# Apps register what /readyz reports as warnings: costly but working (ops imports no app).
+_warning_sources: list[Callable[[], list[str]]] = []
+
+
+def warn_with(source: Callable[[], list[str]]) -> None:
+    _warning_sources.append(source)
+
+
+def warnings() -> list[str]:
+    """What works but costs more than it should; never a reason to leave rotation."""
+    found: list[str] = []
+    for source in _warning_sources:
+        try:
+            found += source()
+        except Exception as exc:  # noqa: BLE001 - a warning's own failure is only a warning
+            found.append(f"could not check: {type(exc).__name__}: {exc}")
+    return found
 
 
 def check_all() -> dict[str, str]:

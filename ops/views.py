@@ -1,9 +1,7 @@
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from cart.engine.encoding import encoding_warnings
-from core.redis_client import get_redis
-from ops.readiness import check_all
+from ops.readiness import check_all, warnings
 
 
 @require_GET
@@ -15,11 +13,11 @@ def healthz(request):
 @require_GET
 def readyz(request):
     """200 only when every database alias, Redis and the broker answer. ``warnings`` name
-    what works but costs more than it should (Redis settings that make carts hashtables);
+    what works but costs more than it should (such as Redis settings that make carts hashtables);
     they never take the instance out of rotation."""
     checks = check_all()
     ready = all(result == "ok" for result in checks.values())
     body = {"status": "ok" if ready else "unavailable", "checks": checks}
     if checks.get("redis") == "ok":
-        body["warnings"] = encoding_warnings(get_redis())
+        body["warnings"] = warnings()
     return JsonResponse(body, status=200 if ready else 503)

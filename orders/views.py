@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from cart.api.replays import replayed_body
 from cart.engine.idempotency import request_fingerprint, run_once
 from cart.engine.lines import parse_line_id
 from cart.selectors import CartView
@@ -140,7 +141,10 @@ def checkout(request):
                 ),
                 compute=lambda: _place(request, ids, expected_total, version),
             )
-            status, body = outcome.status, outcome.body
+            status, body = (
+                outcome.status,
+                outcome.body if not outcome.replayed else replayed_body(outcome.stored, user_id=request.user.pk),
+            )
         else:
             status, body = _place(request, ids, expected_total, version)
     except ApiError as exc:

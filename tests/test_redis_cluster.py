@@ -33,7 +33,7 @@ def test_every_key_a_mutation_script_touches_shares_the_users_slot(user_id):
     script_keys = [
         *keys.mutation_keys(user_id),
         keys.lock_key(user_id),
-        keys.idempotency_key(user_id, "client-key-1"),
+        keys.idempotency_records_key(user_id),
         # The request's gate rides in the same script: the user's token digests and buckets.
         token_digests_key(user_id),
         *(rate_limit_bucket_key(endpoint_class, str(user_id)) for endpoint_class in ("core_write", "core_read")),

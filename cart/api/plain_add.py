@@ -4,7 +4,8 @@ Add to cart is the hottest write of the peak day. DRF's request wrapper, content
 negotiation, authenticator and throttle instances and template response cost about a
 tenth of an add's CPU (measured in docs/peak-day.md). This wrapper serves the plain
 request itself: token authentication, a JSON body the serializer-free validator accepts,
-an ``Accept`` that JSON satisfies, no ``Idempotency-Key`` and no query string. Anything
+an ``Accept`` that JSON satisfies (an ``Idempotency-Key`` too: the add's script checks
+and records it) and no query string. Anything
 else goes, untouched, to the DRF view, which stays the documented implementation (the
 OpenAPI schema is generated from it) and handles every unusual case.
 
@@ -21,7 +22,7 @@ from rest_framework import exceptions
 
 from accounts.authentication import CachedTokenAuthentication
 from cart import services
-from cart.api.conditions import etag, expected_version
+from cart.api.conditions import etag, expected_version, keyed_request
 from cart.api.one_call import OneCallView, gate_pass_now, request_store
 from cart.api.presenters import line_change_json
 from cart.api.serializers import AddLineIn
@@ -36,15 +37,14 @@ _CONTENT_TYPES = frozenset({"application/json", "application/json; charset=utf-8
 _renderer = FastJSONRenderer()
 
 
-def _plain_body(request) -> dict | None:
-    """The validated body of a plain add request, or None when DRF should serve it."""
+def _plain_body(request) -> tuple[dict, dict] | None:
+    """The parsed and the validated body of a plain add request, or None when DRF should serve it."""
     meta = request.META
     if (
         request.method != "POST"
         or meta.get("QUERY_STRING")
         or meta.get("CONTENT_TYPE") not in _CONTENT_TYPES
         or meta.get("HTTP_ACCEPT", "") not in _ACCEPTED
-        or "HTTP_IDEMPOTENCY_KEY" in meta
         or not meta.get("HTTP_AUTHORIZATION", "").startswith("Token ")
     ):
         return None
@@ -52,9 +52,11 @@ def _plain_body(request) -> dict | None:
     if has_long_number(body):
         return None
     try:
-        return AddLineIn.plain(orjson.loads(body))
+        parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
+    data = AddLineIn.plain(parsed)
+    return None if data is None else (parsed, data)
 
 
 def _json(data, status: int, headers) -> HttpResponse:
@@ -64,10 +66,12 @@ def _json(data, status: int, headers) -> HttpResponse:
     return response
 
 
-def _add(request, data: dict, allow: str) -> HttpResponse | None:
-    """Serve the add; None when DRF should (a malformed If-Match, no token after all)."""
+def _add(request, parsed: dict, data: dict, allow: str) -> HttpResponse | None:
+    """Serve the add; None when DRF should (a malformed If-Match or Idempotency-Key, no
+    token after all)."""
     try:
         version = expected_version(request)
+        keyed = keyed_request(request, parsed)
     except InvalidInput:
         return None
     try:
@@ -81,7 +85,7 @@ def _add(request, data: dict, allow: str) -> HttpResponse | None:
         if not throttle.allow_request(request, OneCallView):
             raise exceptions.Throttled(throttle.wait())
         change = services.cart_add_line(
-            user_id=request.user.pk, expected_version=version, store=request_store(request), **data
+            user_id=request.user.pk, expected_version=version, store=request_store(request), keyed=keyed, **data
         )
     except Exception as exc:
         error = exc
@@ -94,7 +98,10 @@ def _add(request, data: dict, allow: str) -> HttpResponse | None:
             raise
         headers = [(name, value) for name, value in response.items() if name != "Content-Type"]
         return _json(response.data, response.status_code, [("Allow", allow), *headers])
-    return _json(line_change_json(change), 200, [("Allow", allow), ("ETag", etag(change.cart_version))])
+    headers = [("Allow", allow), ("ETag", etag(change.cart_version))]
+    if change.replayed:
+        headers.append(("Idempotent-Replayed", "true"))
+    return _json(line_change_json(change), 200, headers)
 
 
 def served_plainly(drf_view):
@@ -103,8 +110,8 @@ def served_plainly(drf_view):
 
     @csrf_exempt  # as DRF's views are: only session authentication checks CSRF, and it is never used here
     def view(request, *args, **kwargs):
-        if settings.CART_PLAIN_ADD and (data := _plain_body(request)) is not None:
-            response = _add(request, data, allow)
+        if settings.CART_PLAIN_ADD and (bodies := _plain_body(request)) is not None:
+            response = _add(request, *bodies, allow)
             if response is not None:
                 return response
         return drf_view(request, *args, **kwargs)

@@ -67,6 +67,19 @@ def raw_cart_json(*, user_id: int, raw: RawCart) -> dict:
     return cart_json(cart_view_from_raw(user_id=user_id, raw=raw))
 
 
+def merge_report(result) -> dict:
+    """What a merge did to each line it was given (``MergeResult``)."""
+    return {
+        "merged": [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged],
+        "skipped": result.skipped,
+    }
+
+
+def merge_json(*, user_id: int, result) -> dict:
+    """A merge's reply: the cart after it and the report."""
+    return {**raw_cart_json(user_id=user_id, raw=result.cart), **merge_report(result)}
+
+
 _renderer = FastJSONRenderer()
 
 

@@ -10,8 +10,9 @@ from rest_framework.views import APIView
 from cart import selectors, sharing
 from cart.api import schemas
 from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, expected_version, respond_once
-from cart.api.presenters import raw_cart_json, summary_json
-from cart.services import MergePolicy, MergeResult
+from cart.api.presenters import merge_json, merge_report, summary_json
+from cart.api.replays import merge_payload
+from cart.services import MergePolicy
 from core.api.dates import iso_utc
 from core.api.fields import StrictSerializer
 from core.api.schema import errors
@@ -101,13 +102,6 @@ def snapshot_json(snapshot: sharing.Snapshot) -> dict:
     }
 
 
-def merge_json(*, user_id: int, result: MergeResult) -> dict:
-    body = raw_cart_json(user_id=user_id, raw=result.cart)
-    body["merged"] = [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged]
-    body["skipped"] = result.skipped
-    return body
-
-
 SHARE_TOKEN = OpenApiParameter(
     "token", {"type": "string", "pattern": f"^{sharing.TOKEN_PATTERN.pattern}$"}, OpenApiParameter.PATH
 )
@@ -170,6 +164,7 @@ class SharedCartImportView(APIView):
             result = sharing.shared_cart_import(
                 user_id=request.user.pk, token=token, policy=MergePolicy(data["policy"]), expected_version=version
             )
-            return status.HTTP_200_OK, merge_json(user_id=request.user.pk, result=result)
+            body = merge_json(user_id=request.user.pk, result=result)
+            return status.HTTP_200_OK, body, merge_payload(result.cart, merge_report(result))
 
         return respond_once(request, import_)

@@ -7,9 +7,18 @@ from rest_framework.response import Response
 
 from cart import selectors, services
 from cart.api import schemas
-from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, etag, expected_version, not_modified, respond_once
+from cart.api.conditions import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    etag,
+    expected_version,
+    keyed_request,
+    not_modified,
+    respond_once,
+)
 from cart.api.one_call import OneCallView, request_store
-from cart.api.presenters import cart_body, line_change_json, raw_cart_json
+from cart.api.presenters import cart_body, line_change_json, merge_json, merge_report, raw_cart_json
+from cart.api.replays import cart_payload, merge_payload
 from cart.api.serializers import AddLineIn, MergeIn, SelectionIn, UpdateLineIn
 from cart.engine.lines import parse_line_id
 from core.api.schema import errors
@@ -67,16 +76,17 @@ class CartItemsView(OneCallView):
     )
     def post(self, request):
         data = _parse(AddLineIn, request)
-        version = expected_version(request)
-
-        def add():
-            change = services.cart_add_line(
-                user_id=request.user.pk, expected_version=version, store=request_store(request), **data
-            )
-            return status.HTTP_200_OK, line_change_json(change)
-
-        response = respond_once(request, add)
-        return _with_etag(response, response.data["cart_version"]) if response.status_code == 200 else response
+        change = services.cart_add_line(
+            user_id=request.user.pk,
+            expected_version=expected_version(request),
+            store=request_store(request),
+            keyed=keyed_request(request),
+            **data,
+        )
+        response = _with_etag(Response(line_change_json(change)), change.cart_version)
+        if change.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class CartItemView(OneCallView):
@@ -135,7 +145,7 @@ class SelectionView(OneCallView):
                 expected_version=version,
                 store=request_store(request),
             )
-            return status.HTTP_200_OK, raw_cart_json(user_id=request.user.pk, raw=cart)
+            return status.HTTP_200_OK, raw_cart_json(user_id=request.user.pk, raw=cart), cart_payload(cart)
 
         return respond_once(request, select)
 
@@ -161,9 +171,7 @@ class MergeView(OneCallView):
                 expected_version=version,
                 store=request_store(request),
             )
-            body = raw_cart_json(user_id=request.user.pk, raw=result.cart)
-            body["merged"] = [{"id": m.id, "action": m.action, "quantity": m.quantity} for m in result.merged]
-            body["skipped"] = result.skipped
-            return status.HTTP_200_OK, body
+            body = merge_json(user_id=request.user.pk, result=result)
+            return status.HTTP_200_OK, body, merge_payload(result.cart, merge_report(result))
 
         return respond_once(request, merge)

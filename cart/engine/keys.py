@@ -5,7 +5,6 @@ lock, idempotency records) lands in the same slot, so one script may touch them 
 ``REDIS_KEY_PREFIX`` stays outside the tag.
 """
 
-import hashlib
 from functools import cache
 
 from django.conf import settings
@@ -34,10 +33,9 @@ def events_channel(user_id: int) -> str:
     return f"{_p()}cart:{{{user_id}}}:events"
 
 
-def idempotency_key(user_id: int, client_key: str) -> str:
-    # Hashed: the client's key may be 255 arbitrary characters.
-    digest = hashlib.sha256(client_key.encode()).hexdigest()[:32]
-    return f"{_p()}idem:{{{user_id}}}:{digest}"
+def idempotency_records_key(user_id: int) -> str:
+    """The user's last keyed requests (``cart.engine.idempotency``)."""
+    return f"{_p()}idem:{{{user_id}}}"
 
 
 # --- per-slot streams ----------------------------------------------------------------
@@ -103,7 +101,14 @@ def dirty_key(user_id: int) -> str:
 
 def mutation_keys(user_id: int) -> list[str]:
     """KEYS of every mutation script, in the order ``_mutation.lua`` expects; one slot."""
-    return [cart_key(user_id), log_key(user_id), dirty_key(user_id), check_key(user_id), events_channel(user_id)]
+    return [
+        cart_key(user_id),
+        log_key(user_id),
+        dirty_key(user_id),
+        check_key(user_id),
+        events_channel(user_id),
+        idempotency_records_key(user_id),
+    ]
 
 
 def log_keys() -> list[str]:

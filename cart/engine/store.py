@@ -24,6 +24,7 @@ from django.conf import settings
 
 from cart.engine import keys
 from cart.engine.codec import line_from_redis, line_to_redis, lua_tables
+from cart.engine.idempotency import KeyedRequest
 from cart.engine.lines import CartLine, sku_id_of
 from core.redis_client import get_redis
 from ops.gate import PRELUDE as GATE_PRELUDE
@@ -90,14 +91,17 @@ def _decode_hash(flat_or_dict) -> RawCart | None:
     return RawCart(version=version, fields=fields)
 
 
-def line_codec_lua() -> str:
-    """Lua's half of the line codec, with its code tables made from Python's."""
-    return lua_tables() + (SCRIPTS_DIR / "_line_codec.lua").read_text()
+def idempotency_lua(name: str = "") -> str:
+    """The idempotency records' functions (and script ``name`` after them)."""
+    script = (SCRIPTS_DIR / f"{name}.lua").read_text() if name else ""
+    return GATE_PRELUDE + lua_tables() + (SCRIPTS_DIR / "_idempotency.lua").read_text() + script
 
 
 @cache
 def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
-    prelude = GATE_PRELUDE + line_codec_lua() + (SCRIPTS_DIR / "_mutation.lua").read_text()
+    prelude = (
+        idempotency_lua() + (SCRIPTS_DIR / "_line_codec.lua").read_text() + (SCRIPTS_DIR / "_mutation.lua").read_text()
+    )
     scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
     scripts["read"] = client.register_script(GATE_PRELUDE + (SCRIPTS_DIR / "read.lua").read_text())
     for name in ("fill", "unlock"):
@@ -188,18 +192,25 @@ class CartStore:
     # --- mutations ------------------------------------------------------------------
 
     def mutate(
-        self, name: str, *, user_id: int, expected_version: int | None, args: list
+        self,
+        name: str,
+        *,
+        user_id: int,
+        expected_version: int | None,
+        args: list,
+        keyed: KeyedRequest | None = None,
     ) -> tuple[dict, RawCart | None]:
         """Run mutation script ``name``; return its JSON reply and, for scripts that send it, the whole cart.
 
         Raises ``NotLoaded`` when the cart is not in Redis. Other refusals (``cart_full``,
-        ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise.
+        ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise;
+        a ``keyed`` request seen before as ``{"replay": ...}``.
         """
         expected = "" if expected_version is None else str(expected_version)
         raw, reply = self._gated_call(
             name,
             keys.mutation_keys(user_id),
-            [user_id, expected, self.ttl_ms, *args],
+            [user_id, expected, self.ttl_ms, "" if keyed is None else keyed.script_arg, *args],
             json_of=lambda raw: raw[0] if isinstance(raw, list) else raw,  # some send the cart after it
         )
         cart = _decode_hash(raw[1:]) if isinstance(raw, list) else None

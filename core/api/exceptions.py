@@ -52,6 +52,8 @@ def api_exception_handler(exc, context):
         response = Response(exc.as_body(), status=exc.status)
         if exc.retry_after is not None:
             response["Retry-After"] = str(exc.retry_after)
+        if exc.replayed:
+            response["Idempotent-Replayed"] = "true"
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -166,10 +166,45 @@ def test_a_bucket_of_n_lets_exactly_n_concurrent_plain_adds_through(drf_calls):
     assert drf_calls == []
 
 
+def test_a_keyed_add_and_its_retry_answer_the_same_on_both_paths(settings, drf_calls):
+    sku = SkuFactory()
+    sku_info_many([sku.sku_id])  # held on both runs alike
+
+    def retried(api):
+        first = _add(api, sku, 2, HTTP_IDEMPOTENCY_KEY="k-1")
+        assert not first.has_header("Idempotent-Replayed")
+        again = _add(api, sku, 2, HTTP_IDEMPOTENCY_KEY="k-1")
+        assert again.json() == first.json() and again["ETag"] == first["ETag"]
+        assert api.get("/api/v1/cart").json()["items"][0]["quantity"] == 2
+        return again
+
+    plain, drf = _both_paths(settings, retried)
+    assert plain == drf
+    assert plain[0] == 200 and plain[2]["Idempotent-Replayed"] == "true"
+    assert drf_calls == [ADD, ADD]  # only the run with the plain path switched off
+
+
+def test_a_reused_key_and_a_replayed_refusal_answer_the_same_on_both_paths(settings):
+    settings.CART_MAX_LINES = 1
+    first, second = SkuFactory(), SkuFactory()
+
+    def reused(api):
+        _add(api, first, HTTP_IDEMPOTENCY_KEY="k-1")
+        refused = _add(api, second, HTTP_IDEMPOTENCY_KEY="k-2")
+        again = _add(api, second, HTTP_IDEMPOTENCY_KEY="k-2")
+        assert (refused.status_code, again.status_code) == (409, 409) and again.json() == refused.json()
+        assert again["Idempotent-Replayed"] == "true"
+        return _add(api, second, 5, HTTP_IDEMPOTENCY_KEY="k-1")
+
+    plain, drf = _both_paths(settings, reused)
+    assert plain == drf
+    assert plain[0] == 422 and plain[1]["code"] == "idempotency_key_reused"
+
+
 @pytest.mark.parametrize(
     ("headers", "body", "status", "code"),
     [
-        ({"HTTP_IDEMPOTENCY_KEY": "k-1"}, None, 200, None),
+        ({"HTTP_IDEMPOTENCY_KEY": " "}, None, 400, "invalid"),
         ({"HTTP_ACCEPT": "text/html"}, None, 406, "not_acceptable"),
         ({"HTTP_IF_MATCH": "seventeen"}, None, 400, "invalid"),
         ({}, '{"item_id": "1", "sku_id": 1}', 400, "invalid"),

@@ -1,16 +1,21 @@
 -- Prelude of every cart mutation (prepended at load time, after the request gate,
--- ops/redis_scripts/_gate.lua, which has removed its own ARGV[1] and set `now`).
+-- ops/redis_scripts/_gate.lua, which has removed its own ARGV[1] and set `now`, the line
+-- codec and the idempotency records' functions).
 --
 -- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index, KEYS[4] the stream
--- of lines waiting for a catalog check (all in the user's hash slot), KEYS[5] the user's
--- change channel (multi-device sync).
--- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms.
--- The script's own arguments start at ARGV[4].
+-- of lines waiting for a catalog check, KEYS[5] the user's change channel (multi-device
+-- sync), KEYS[6] the user's idempotency records (all in the user's hash slot).
+-- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms,
+-- ARGV[4] the request's Idempotency-Key as "<key id> <fingerprint>" ("" = none), removed
+-- here: the script's own arguments start at ARGV[4].
 --
--- Replies are JSON: {"err": code, ...} or the script's result with "version".
+-- Replies are JSON: {"err": code, ...}, {"replay": ...} (a keyed request seen before),
+-- or the script's result with "version".
 
 local cart_key, log_key, dirty_key, check_key, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local idem_key = KEYS[6]
 local user_id, expected, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local idem_kid, idem_fp = string.match(table.remove(ARGV, 4), '^(%x+) (%x+)$')
 
 local function reply(t)
   return cjson.encode(t)
@@ -26,6 +31,19 @@ end
 local wait = gate_take()
 if wait > 0 then
   return reply({err = 'throttled', wait_ms = wait})
+end
+-- A keyed request seen before gets its recorded answer, whatever the cart's version is now.
+if idem_kid then
+  local found = idem_find(idem_key, idem_kid, idem_fp)
+  if found then
+    return reply(found)
+  end
+end
+-- Record this request's answer under its key, if it came with one.
+local function idem_done(payload)
+  if idem_kid then
+    idem_put(idem_key, idem_kid, idem_fp, payload)
+  end
 end
 if expected ~= '' and expected ~= current then
   return reply({err = 'version_mismatch', current_version = tonumber(current)})

@@ -22,6 +22,7 @@ if line then
   end
 else
   if line_count() >= max_lines then
+    idem_done('Ecart_full')
     return reply({err = 'cart_full'})
   end
   line = {q = math.min(quantity, max_quantity), c = 1, s = status, a = now}
@@ -32,4 +33,5 @@ if line.p == nil and price ~= '' then
   line.cu = currency
 end
 commit({{field, line}})
+idem_done((capped and 'K' or 'L') .. line_encode(line))
 return reply({version = version, line = line, capped = capped})
