@@ -88,6 +88,19 @@ class _LocalCache:
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
 
+    def still_holds(self, infos: dict[int, SkuInfo]) -> bool:
+        """Whether every one of these is still what this cache hands out for its SKU, and
+        unexpired: a check of objects already looked up, without a lookup's bookkeeping
+        (lock, recency, counters). Dict reads are atomic; a change racing the check is
+        seen by the next one, as it would be by a lookup."""
+        now = time.monotonic()
+        data = self._data
+        for sku_id, info in infos.items():
+            entry = data.get(sku_id)
+            if entry is None or entry[1] is not info or entry[0] <= now:
+                return False
+        return True
+
     def forget(self, sku_ids: Iterable[int]) -> None:
         with self._lock:
             for sku_id in sku_ids:

@@ -33,7 +33,8 @@ import django  # noqa: E402
 
 django.setup()
 
-import bench_servers  # noqa: E402  (scripts/, this script's own folder)
+import bench_memory  # noqa: E402  (scripts/, this script's own folder)
+import bench_servers  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -76,6 +77,7 @@ class Scenario:
     users: str  # which token set
     body: str | None = None  # Lua expression building the body, or a literal
     fresh_carts: bool = False  # every wrk run (warm-up too) starts from the users' carts emptied
+    keyed: bool = False  # every request with an Idempotency-Key of its own, as mobile clients send
 
 
 @dataclass
@@ -95,14 +97,27 @@ BARE_FLOOR = Scenario("floor: bare DRF view", "GET", "/api/bench/bare", "plain")
 ONE_SCRIPT_FLOOR = Scenario("floor: DRF + one Redis script", "POST", "/api/bench/one-script", "plain", "'{}'")
 HGETALL_FLOOR = Scenario("floor: DRF + one HGETALL (20 lines)", "GET", "/api/bench/hgetall", "lines20")
 ADD = Scenario("add to cart", "POST", "/api/v1/cart/items", "adders", "add_body()", fresh_carts=True)
+ADD_KEYED = replace(ADD, name="add to cart with an Idempotency-Key", keyed=True)
 READ_1 = Scenario("cart read, 1 line", "GET", "/api/v1/cart", "lines1")
 READ_20 = Scenario("cart read, 20 lines", "GET", "/api/v1/cart", "lines20")
 READ_120 = Scenario("cart read, 120 lines", "GET", "/api/v1/cart", "lines120")
 UPDATE = Scenario("update quantity (20-line carts)", "PATCH", "line_path()", "lines20", "quantity_body()")
 SELECT = Scenario("select all (20-line carts)", "POST", "/api/v1/cart/selection", "lines20", "select_body()")
 MERGE = Scenario("merge of 20 lines", "POST", "/api/v1/cart/merge", "lines20", "merge_body()")
-SCENARIOS = [BARE_FLOOR, ONE_SCRIPT_FLOOR, HGETALL_FLOOR, ADD, READ_1, READ_20, READ_120, UPDATE, SELECT, MERGE]
-MUTATIONS = {ADD.name, UPDATE.name, SELECT.name, MERGE.name}
+SCENARIOS = [
+    BARE_FLOOR,
+    ONE_SCRIPT_FLOOR,
+    HGETALL_FLOOR,
+    ADD,
+    ADD_KEYED,
+    READ_1,
+    READ_20,
+    READ_120,
+    UPDATE,
+    SELECT,
+    MERGE,
+]
+MUTATIONS = {ADD.name, ADD_KEYED.name, UPDATE.name, SELECT.name, MERGE.name}
 NAIVE = Scenario("naive: add writing MySQL synchronously", "POST", "/api/bench/sync-mysql-add", "naive", "naive_body()")
 # The same adds, and their floor, before any worker runs: what the request path alone
 # costs, without the write-behind consumer and MySQL sharing the machine's cores.
@@ -209,6 +224,10 @@ request = function()
   n = n + 1
   wrk.headers["Authorization"] = "Token " .. tokens[(n % #tokens) + 1]
   wrk.headers["Content-Type"] = "application/json"
+  if {"true" if scenario.keyed else "false"} then
+    -- Unique across threads and runs: every request is a new one, never a retry.
+    wrk.headers["Idempotency-Key"] = "{time.time_ns()}-" .. (thread_number or 1) .. "-" .. n
+  end
   return wrk.format("{scenario.method}", {path}, nil, {body})
 end
 """
@@ -737,6 +756,8 @@ random, one of {ADD_POOL} SKUs of its own. The last measured add run left {repor
 
 Write-behind: {report["drain_line"]}
 
+{report["memory"]}
+
 Pre-warm: {report["prewarm_line"]}
 
 {servers}
@@ -795,6 +816,8 @@ def _measure(bench: Bench, args, metrics_dir: str) -> dict:
     worker = None
     try:
         alone = bench.rounds([FLOOR_ALONE, ADD_ALONE])
+        # Measured before any consumer runs: it deletes the entries it has written.
+        report["stream_memory"] = bench_memory.stream_memory()
         print("writing what that left in the stream …", flush=True)
         persistence_drain_all(max_seconds=300)
         worker = _start_worker(metrics_dir)
@@ -805,6 +828,7 @@ def _measure(bench: Bench, args, metrics_dir: str) -> dict:
         before, mutations_before = _write_statements(), bench.mutations
         results = bench.rounds(SCENARIOS)
         report["add_mix"] = bench.add_mix
+        report["idempotency_memory"] = bench_memory.idempotency_memory(bench.adders)
         mutations = bench.mutations - mutations_before
         # Let the worker finish writing what the run produced before counting statements.
         deadline = time.monotonic() + 300
@@ -857,6 +881,13 @@ def main() -> int:
         bench = Bench(args, token_sets=token_sets, skus=skus, tmp=Path(tmp))
         report = _measure(bench, args, metrics_dir)
     print(report["drain_line"])
+    report["memory"] = bench_memory.memory_section(
+        bench_memory.cart_memory({lines: _user_ids(f"lines{lines}") for lines in (1, 20, 120)}),
+        report["stream_memory"],
+        report["idempotency_memory"],
+        bench_memory.other_per_user_memory(bench.adders),
+    )
+    print(report["memory"])
     report["prewarm_line"] = _prewarm_figures(args.prewarm_carts) if args.prewarm_carts else "not run"
     print(f"prewarm: {report['prewarm_line']}")
     _print_servers(report)

@@ -85,8 +85,10 @@ _renderer = FastJSONRenderer()
 
 def cart_body(*, user_id: int, raw: RawCart) -> bytes:
     """The cart as the API's JSON bytes, rendered once per version and SKU data."""
-    infos = cart_sku_infos(raw)
     reuse = settings.CART_RENDER_CACHE_MB > 0
+    if reuse and (body := rendered_carts.get_unchanged(user_id, raw.version, raw.line_count)) is not None:
+        return body
+    infos = cart_sku_infos(raw)
     body = rendered_carts.get(user_id, raw.version, infos) if reuse else None
     if body is None:
         body = _renderer.render(cart_json(cart_view_from_raw(user_id=user_id, raw=raw, infos=infos)))

@@ -61,6 +61,10 @@ class RawCart:
         return self._lines
 
     @property
+    def line_count(self) -> int:
+        return len(self._lines) if self._lines is not None else len(self._fields)
+
+    @property
     def sku_ids(self) -> list[int]:
         if self._lines is not None:
             return [line.sku_id for line in self._lines]

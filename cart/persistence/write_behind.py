@@ -69,9 +69,10 @@ def decode_payload(entry_id: str, payload: dict, stream: str = "") -> Message:
         if isinstance(lines, str | bytes):
             lines = orjson.loads(lines)
         states = tuple(state_from_payload(raw, user_id=user_id, version=version) for raw in lines)
-    # Format 2 entries carry no time of their own: their id's is the time of the change.
-    id_ms = entry_id.partition("-")[0]
-    changed_at_ms = int(payload["ts"]) if "ts" in payload else int(id_ms) if id_ms.isdigit() else 0
+    # Format 2 entries carry no time of their own: every line they change was changed at
+    # it (the entry's id can be a millisecond later: XADD reads the clock again).
+    latest = max((state.updated_at_ms for state in states), default=0)
+    changed_at_ms = int(payload["ts"]) if "ts" in payload else latest
     return Message(
         entry_id=entry_id,
         user_id=user_id,
@@ -82,7 +83,7 @@ def decode_payload(entry_id: str, payload: dict, stream: str = "") -> Message:
     )
 
 
-def _decode_entry(entry_id: bytes | str, fields: dict, stream: str = "") -> Message:
+def decode_entry(entry_id: bytes | str, fields: dict, stream: str = "") -> Message:
     entry_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
     payload = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
     return decode_payload(entry_id, payload, stream)
@@ -263,7 +264,7 @@ def _process(client: AnyRedis, batches: list[tuple[str, list]], attempts: dict[s
             if not fields:  # deleted while pending
                 done[stream].append(entry_id.decode() if isinstance(entry_id, bytes) else entry_id)
                 continue
-            message = _decode_entry(entry_id, fields, stream)
+            message = decode_entry(entry_id, fields, stream)
             by_shard[shard_for_user(message.user_id)].append(message)
     now_ms = time.time() * 1000
     for alias, messages in by_shard.items():

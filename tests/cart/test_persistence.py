@@ -13,7 +13,7 @@ from cart.engine.streams import ensure_group
 from cart.models import Cart, CartItem, DeadLetter
 from cart.persistence.write_behind import (
     GROUP,
-    _decode_entry,
+    decode_entry,
     persistence_backlog,
     persistence_drain,
     write_messages,
@@ -28,7 +28,7 @@ from tests.factories import UserFactory
 
 
 def _messages(client, user_id):
-    return [_decode_entry(entry_id, fields) for entry_id, fields in client.xrange(keys.log_key(user_id))]
+    return [decode_entry(entry_id, fields) for entry_id, fields in client.xrange(keys.log_key(user_id))]
 
 
 def _users_on_two_shards() -> tuple[int, int]:
@@ -170,7 +170,7 @@ def test_a_redelivery_after_the_commit_but_before_the_ack_is_a_no_op(_clean_redi
     cart_add_line(user_id=307, item_id=1, sku_id=1, quantity=3)
     ensure_group(_clean_redis, keys.log_key(307), GROUP)
     ((_, entries),) = _clean_redis.xreadgroup(GROUP, "a", {keys.log_key(307): ">"}, count=10)
-    write_messages(shard_for_user(307), [_decode_entry(*entries[0])])  # committed, then "a" died
+    write_messages(shard_for_user(307), [decode_entry(*entries[0])])  # committed, then "a" died
     cart_update_line(user_id=307, item_id=1, sku_id=1, quantity=8)
     drain()
     assert persisted(307) == cached(307)
@@ -269,3 +269,27 @@ def test_row_writes_by_key_use_an_index_not_a_scan(_clean_redis):
     assert plan[0]["key"] in {"PRIMARY", "cart_item_by_sku"}
     assert plan[0]["type"] in {"range", "const", "eq_ref", "ref"}
     assert int(plan[0]["rows"]) <= 2
+
+
+def test_a_format_2_entry_is_dated_by_its_lines_not_by_its_id():
+    from cart.engine.codec import LineState, states_to_stream
+    from cart.persistence.write_behind import decode_payload
+
+    state = LineState(
+        user_id=9,
+        item_id=1,
+        sku_id=2,
+        quantity=3,
+        checked=True,
+        status="available",
+        price_at_add=None,
+        currency="",
+        added_at_ms=1_796_534_478_000,
+        updated_at_ms=1_796_534_479_000,
+        version=1_796_534_479_000,
+        deleted=False,
+    )
+    # XADD took the clock a millisecond after the script did.
+    message = decode_payload("1796534479001-0", {"u": "9", "v": str(state.version), "c": states_to_stream([state])})
+    assert message.changed_at_ms == 1_796_534_479_000
+    assert message.lines == (state,)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from cart import metrics
 from cart.api.render_cache import RenderedCarts, rendered_carts
 from cart.engine import store
-from catalog.cache import sku_info_refresh
+from catalog.cache import local_cache, sku_info_refresh
 from pricing.models import Price
 from tests.conftest import db_all
 from tests.factories import SkuFactory
@@ -107,3 +107,51 @@ def test_the_cache_can_be_turned_off(api, settings):
     api.get("/api/v1/cart")
 
     assert _hits() == hits and rendered_carts.size_bytes == 0
+
+
+def _lookups(monkeypatch) -> list:
+    from cart.api import presenters
+
+    calls = []
+    original = presenters.cart_sku_infos
+    monkeypatch.setattr(presenters, "cart_sku_infos", lambda raw: calls.append(raw) or original(raw))
+    return calls
+
+
+def test_an_unchanged_cart_whose_sku_data_is_unchanged_is_served_without_looking_its_skus_up(api, monkeypatch):
+    skus = [SkuFactory() for _ in range(30)]
+    for sku in skus:
+        _add(api, sku)
+    first = api.get("/api/v1/cart")
+    lookups = _lookups(monkeypatch)
+    hits = _hits()
+
+    second = api.get("/api/v1/cart")
+
+    assert second.content == first.content and lookups == [] and _hits() == hits + 1
+    sku_info_refresh([skus[3].sku_id])  # new data for one SKU: looked up and rendered afresh
+    api.get("/api/v1/cart")
+    assert len(lookups) == 1
+
+
+def test_a_sku_that_had_no_data_when_rendered_is_looked_up_again(api, monkeypatch):
+    _add(api, SkuFactory())
+    api.send("POST", "/api/v1/cart/items", {"item_id": 987_001, "sku_id": 987_002})  # in no catalog
+    api.get("/api/v1/cart")
+    lookups = _lookups(monkeypatch)
+
+    api.get("/api/v1/cart")
+
+    assert len(lookups) == 1  # it may exist by now: the body is not reused without a look
+
+
+def test_sku_data_past_its_time_to_live_is_looked_up_again(api, monkeypatch):
+    _add(api, SkuFactory())
+    api.get("/api/v1/cart")
+    lookups = _lookups(monkeypatch)
+    for sku_id, (_, info) in list(local_cache._data.items()):
+        local_cache._data[sku_id] = (0.0, info)  # every entry past its time to live
+
+    api.get("/api/v1/cart")
+
+    assert len(lookups) == 1

@@ -7,7 +7,7 @@ from django.db import connections
 from cart.engine import keys
 from cart.engine.streams import ensure_group
 from cart.models import DeadLetter
-from cart.persistence.write_behind import GROUP, _decode_entry, persistence_backlog, write_messages
+from cart.persistence.write_behind import GROUP, decode_entry, persistence_backlog, write_messages
 from cart.services import cart_add_line, cart_update_line
 from core.redis_client import get_redis
 from core.sharding import shard_for_user
@@ -85,7 +85,7 @@ def test_a_redelivery_after_the_commit_but_before_the_ack_changes_nothing(tmp_pa
     stream = keys.log_key(user)
     ensure_group(client, stream, GROUP)
     [(_, entries)] = client.xreadgroup(GROUP, "crashed-consumer", {stream: ">"})
-    write_messages(shard_for_user(user), [_decode_entry(entry_id, fields) for entry_id, fields in entries])
+    write_messages(shard_for_user(user), [decode_entry(entry_id, fields) for entry_id, fields in entries])
     assert persisted(user) == cached(user)
     assert _pending("crashed-consumer") == 2
     # ... and a newer change made since, which a live worker will persist first
