@@ -34,3 +34,9 @@ def persisted_version(user_id: int) -> int | None:
 
 def drain() -> int:
     return persistence_drain_all().written
+
+
+def compactly_encoded(client, key: str) -> bool:
+    """Whether Redis keeps ``key`` in its compact encoding: a listpack (Redis 7) or a
+    ziplist (the embedded server's Redis 6.2)."""
+    return client.object("encoding", key) in (b"listpack", b"ziplist")

@@ -13,6 +13,7 @@ from catalog.cache import sku_info_many
 from core.redis_client import get_redis
 from ops.ratelimit import Limit, limit_set
 from tests.api_client import ApiClient
+from tests.cart.helpers import compactly_encoded
 from tests.conftest import db_all
 from tests.costs import capture_sql, count_redis
 from tests.factories import SkuFactory
@@ -73,7 +74,7 @@ def test_records_are_compact_and_the_users_records_stay_a_small_listpack(api, sk
     key = keys.idempotency_records_key(api.user.pk)
     redis = get_redis()
     assert all(len(value) <= 64 for value in _records(api.user.pk).values())
-    assert redis.object("encoding", key) == b"listpack"
+    assert compactly_encoded(redis, key)
     assert redis.memory_usage(key) <= 4_096
     assert 0 < redis.pttl(key) <= 86_400_000
 

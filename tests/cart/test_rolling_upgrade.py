@@ -8,7 +8,7 @@ from cart.engine.codec import line_from_redis
 from cart.models import CartItem
 from catalog.cache import local_cache
 from core.redis_client import get_redis
-from tests.cart.helpers import drain, persisted
+from tests.cart.helpers import compactly_encoded, drain, persisted
 from tests.conftest import db_all
 from tests.factories import SkuFactory
 
@@ -77,7 +77,7 @@ def test_the_first_change_rewrites_the_whole_cart_in_format_2_and_compact(api, o
 
     stored = redis.hgetall(key)
     assert not any(value.startswith(b"{") for value in stored.values())
-    assert redis.object("encoding", key) == b"listpack"
+    assert compactly_encoded(redis, key)
     assert redis.pttl(key) > 60_000  # the rewrite kept the cart's lifetime (renewed by the change)
     untouched = line_from_redis(ids[1], stored[ids[1].encode()])
     assert (untouched.quantity, untouched.checked, untouched.added_at_ms) == (2, False, ADDED_MS + 1)

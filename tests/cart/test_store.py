@@ -11,7 +11,7 @@ from cart.engine.store import CartStore, NotLoaded
 from cart.services import cart_add_line, cart_remove_line, cart_update_line
 from catalog.cache import local_cache
 from core.errors import CartFull, VersionMismatch
-from tests.cart.helpers import cached
+from tests.cart.helpers import cached, compactly_encoded
 from tests.conftest import db_all
 from tests.costs import count_redis
 
@@ -25,7 +25,7 @@ def test_a_cart_is_one_hash_of_compact_lines_and_a_version(_clean_redis):
     quantity, flags, *_ = fields[b"1001:2001"].decode().split(",")
     assert (quantity, flags) == ("2", "1u")  # quantity 2, checked, status unknown
     assert len(fields[b"1001:2001"]) <= 64
-    assert _clean_redis.object("encoding", keys.cart_key(7)) == b"listpack"
+    assert compactly_encoded(_clean_redis, keys.cart_key(7))
     assert keys.cart_key(7).endswith("cart:{7}")
 
 
