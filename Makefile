@@ -7,13 +7,19 @@ VENV := .venv
 REQUIREMENTS := $(if $(findstring mysql,$(DATABASE_URL)$(CART_SHARD_URLS)),requirements.txt,requirements/base.txt)
 STAMP := $(VENV)/.installed-$(subst /,-,$(REQUIREMENTS))
 
-.PHONY: run test lint install
+.PHONY: run test lint install screenshots
 
 run: $(STAMP)
 	$(VENV)/bin/python scripts/run.py
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots, taken by the browser test that walks the cart page; the test
+# suite takes them too, into a temporary folder, so `make test` changes no tracked file.
+screenshots: $(STAMP)
+	CART_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(VENV)/bin/python -m pytest -q -p no:randomly \
+		tests/web/test_browser.py -k test_the_cart_page_at_desktop_and_phone_width
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

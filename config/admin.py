@@ -7,8 +7,13 @@ class CartAdminSite(admin.AdminSite):
     """Django admin plus the cart lookup page (cart rows have a composite key, which
     Django's ModelAdmin cannot show)."""
 
-    site_header = "Cart service administration"
     index_template = "admin/cart_index.html"
+
+    @property
+    def site_header(self):
+        from django.conf import settings
+
+        return f"{settings.SHOP_NAME} administration"
 
     @property
     def login_form(self):

@@ -30,7 +30,7 @@ A persistence stream entry carries the changed lines in field ``c``:
 Entries written before the change carry JSON in ``l`` and are read as before.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -154,14 +154,6 @@ def _line_of_format_1(item_id: int, sku_id: int, data: dict) -> CartLine:
         updated_at_ms=int(data.get("t", data["a"])),
         version=int(data.get("v", 0)),
     )
-
-
-def value_is_unchecked(raw: str | bytes) -> bool:
-    """Whether a stored value (either format) is a line still waiting for its catalog check."""
-    text = raw.decode() if isinstance(raw, bytes) else raw
-    if text.startswith("{"):
-        return orjson.loads(text).get("s", LineStatus.UNKNOWN.value) == LineStatus.UNKNOWN.value
-    return text.split(",", 2)[1][1:] == _UNKNOWN_CODE
 
 
 def lua_tables() -> str:
@@ -300,22 +292,8 @@ def states_from_stream(text: str | bytes, *, user_id: int, version: int) -> tupl
     for entry in text.split(";") if text else ():
         field, _, value = entry.partition(",")
         line = line_from_redis(field, value)
-        states.append(
-            LineState(
-                user_id=user_id,
-                item_id=line.item_id,
-                sku_id=line.sku_id,
-                quantity=line.quantity,
-                checked=line.checked,
-                status=line.status,
-                price_at_add=line.price_at_add,
-                currency=line.currency,
-                added_at_ms=line.added_at_ms,
-                updated_at_ms=line.updated_at_ms,
-                version=version,
-                deleted=line.quantity == 0,
-            )
-        )
+        state = state_of_line(user_id, line, version=version)
+        states.append(replace(state, deleted=True) if line.quantity == 0 else state)
     return tuple(states)
 
 

@@ -17,6 +17,13 @@ _FEW_LEFT = 5
 
 
 @register.simple_tag
+def shop_name() -> str:
+    """The shop's name (``SHOP_NAME``), on every page and on the error pages, which are
+    rendered without a request."""
+    return settings.SHOP_NAME
+
+
+@register.simple_tag
 def one_time_token() -> str:
     """A fresh unguessable token per rendering: what makes a form's second submission
     recognisable as the same one (see orders.views)."""

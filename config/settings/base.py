@@ -18,6 +18,8 @@ VAR_DIR = Path(env_str("CART_VAR_DIR", str(BASE_DIR / "var")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-local-only-key-change-me-in-production")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# The shop's name in the pages' header and titles, and in the staff pages.
+SHOP_NAME = env_str("SHOP_NAME", "Pinecrest Goods")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
@@ -395,8 +397,6 @@ CART_PERSIST_CONSUMER = env_bool("CART_PERSIST_CONSUMER", True)
 CART_TOMBSTONE_RETENTION_HOURS = env_int("CART_TOMBSTONE_RETENTION_HOURS", 24)
 # How long a cold-cart loader holds the per-user mutex at most (a dead holder frees it then).
 CART_LOAD_LOCK_MS = env_int("CART_LOAD_LOCK_MS", 5000)
-# Idempotency-Key records live this long (API.md: 24 hours).
-IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 # SKU display data (title, attributes, price, stock hint) cached for cart reads.
 SKU_INFO_LOCAL_TTL_SECONDS = env_int("SKU_INFO_LOCAL_TTL_SECONDS", 10)
 # A cached price older than this is fetched from pricing again (price events refresh it

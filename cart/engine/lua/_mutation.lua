@@ -111,7 +111,7 @@ local function commit(changes)
   redis.call('HSET', cart_key, '_v', version)
   compact_cart()
   redis.call('PEXPIRE', cart_key, ttl_ms)
-  -- The entry's own id carries the time of the change.
+  -- No time of its own: the changed lines' updated-at is the time of the change.
   redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'c', table.concat(message, ';'))
   redis.call('ZADD', dirty_key, now, user_id)
   -- Every device of the user hears of the change; it reloads if it is behind.
