@@ -54,6 +54,12 @@ class ShopperLoginView(LoginView):
 class ShopperLogoutView(LogoutView):
     """POST only (Django's default): a link or a prefetch cannot log anyone out."""
 
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        # After the logout, so the message lands in the guest's fresh session.
+        messages.info(request, "You have logged out. Your cart is kept in your account for your next visit.")
+        return response
+
 
 class SignupView(FormView):
     template_name = "accounts/signup.html"

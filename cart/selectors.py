@@ -41,6 +41,11 @@ class LineView:
         return self.info.price if self.info else None
 
     @property
+    def line_total(self) -> Decimal | None:
+        """What the line costs at today's price: the unit price times the quantity."""
+        return None if self.unit_price is None else self.unit_price * self.line.quantity
+
+    @property
     def price_change(self) -> Decimal | None:
         if self.unit_price is None or self.line.price_at_add is None:
             return None

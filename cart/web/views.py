@@ -13,8 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cart import sharing
 from cart.engine.lines import parse_line_id
+from cart.engine.status import info_of_line
 from cart.web.forms import AddLineForm, SelectForm, UpdateLineForm, first_error
 from cart.web.shopper import keeps_guest_cart, shopper_cart
+from catalog.cache import sku_info_many
 from catalog.recommendations import recommendations_for_page
 from core.errors import ApiError
 from ops.switches import require_feature
@@ -91,7 +93,7 @@ def cart_line_update(request, line_id: str):
         messages.error(request, exc.detail)
         return _done(request, status=exc.status)
     if change.removed:
-        messages.info(request, "Removed from your cart.")
+        messages.info(request, _removed_message(item_id, sku_id))
     return _done(request)
 
 
@@ -104,8 +106,14 @@ def cart_line_remove(request, line_id: str):
     except ApiError as exc:
         messages.error(request, exc.detail)
         return _done(request, status=exc.status)
-    messages.info(request, "Removed from your cart.")
+    messages.info(request, _removed_message(item_id, sku_id))
     return _done(request)
+
+
+def _removed_message(item_id: int, sku_id: int) -> str:
+    """ "Removed Trail Running Shoe from your cart.", naming the item when it is known."""
+    info = info_of_line(sku_info_many([sku_id]).get(sku_id), item_id=item_id)
+    return f"Removed {info.title} from your cart." if info is not None else "Removed from your cart."
 
 
 @require_POST

@@ -127,4 +127,5 @@ def test_logout_is_a_post_and_leaves_a_guest(client):
     assert client.get("/accounts/logout/").status_code == 405
     response = client.post("/accounts/logout/")
     assert response.status_code == 302 and response["Location"] == "/products/"
-    assert "Log in" in text(client.get("/products/"))
+    page = text(client.get("/products/"))
+    assert "Log in" in page and "You have logged out." in page

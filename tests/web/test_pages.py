@@ -340,3 +340,20 @@ def test_every_page_form_carries_a_csrf_token(client, shoe):
         for form in forms:
             if 'method="post"' in form:
                 assert "csrfmiddlewaretoken" in form, (path, form[:80])
+
+
+def test_each_line_shows_its_total_and_its_unit_price_when_more_than_one(client, shoe, towel):
+    add(client, shoe, 3)
+    add(client, towel)
+    page = text(client.get("/cart/"))
+    assert '<span class="line-total">$59.97</span> <span class="line-unit">$19.99 each</span>' in page
+    assert '<span class="line-total">$28.99</span></p>' in page  # one: the total is the price
+
+
+def test_removing_a_line_names_the_item(client, shoe, towel):
+    add(client, shoe)
+    add(client, towel)
+    client.post(line_path(shoe, "remove"))
+    assert "Removed Trail shoe from your cart." in text(client.get("/cart/"))
+    client.post(line_path(towel, "update"), {"quantity": "0", "has_checked": "1"})
+    assert "Removed Plush towel from your cart." in text(client.get("/cart/"))
