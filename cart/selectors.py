@@ -96,7 +96,7 @@ def _summarize(items: list[LineView]) -> CartSummary:
         quantity=sum(v.line.quantity for v in items),
         checked_lines=len(counted),
         checked_quantity=sum(v.line.quantity for v in counted),
-        checked_subtotal=quantize(sum((v.unit_price * v.line.quantity for v in counted), Decimal(0))),
+        checked_subtotal=quantize(sum((v.line_total for v in counted), Decimal(0))),
         currency=currencies.pop() if len(currencies) == 1 else settings.DEFAULT_CURRENCY,
     )
 
