@@ -55,6 +55,19 @@ class LineView:
     def counts_in_subtotal(self) -> bool:
         return self.line.checked and self.status == LineStatus.AVAILABLE and self.unit_price is not None
 
+    @property
+    def left_out_because(self) -> str:
+        """Why checkout would not buy this line ("" when it would), as the review page says it."""
+        if self.counts_in_subtotal:
+            return ""
+        if not self.line.checked:
+            return "Not selected"
+        return {
+            LineStatus.UNAVAILABLE: "No longer available",
+            LineStatus.OUT_OF_STOCK: "Out of stock",
+            LineStatus.UNKNOWN: "Still being checked",
+        }.get(self.status, "No current price")
+
 
 @dataclass(frozen=True, slots=True)
 class CartSummary:

@@ -1,6 +1,8 @@
-"""Checkout from the cart page and the shopper's order pages.
+"""Checkout: the review page, placing the order, and the shopper's order pages.
 
-The checkout form posts what the cart page showed: the subtotal as ``expected_total`` and
+"Proceed to checkout" on the cart page leads to the review (``/checkout/``): what will be
+bought, at what prices, and what is left out and why. Only its "Place order" buys. The
+form posts what the review showed: the subtotal as ``expected_total`` and
 the ids of the lines counted in it, so the shopper buys exactly what was on screen, at that
 total, or is told why not. Price, stock and the order itself are ``checkout_place_order``'s.
 
@@ -118,14 +120,28 @@ def _place(request, ids: list[str] | None, expected_total, version: int | None) 
     return 201, {"order_id": placed.order.pk}
 
 
+@require_GET
+def checkout_review(request):
+    """What "Place order" would buy, and the lines it would leave out with the reason."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("orders:review"))
+    cart = shopper_cart(request).view()
+    context = {
+        "cart": cart,
+        "buying": [v for v in cart.items if v.counts_in_subtotal],
+        "left_out": [v for v in cart.items if not v.counts_in_subtotal],
+    }
+    return render(request, "orders/review.html", context)
+
+
 @require_POST
 def checkout(request):
     if not request.user.is_authenticated:
-        return redirect_to_login(reverse("cart:detail"))
+        return redirect_to_login(reverse("orders:review"))
     form = CheckoutForm(request.POST)
     if not form.is_valid():
         messages.error(request, first_error(form))
-        return redirect("cart:detail")
+        return redirect("orders:review")
     ids, expected_total, version, submission = (
         form.cleaned_data[f] for f in ("ids", "expected_total", "version", "submission")
     )
@@ -149,10 +165,10 @@ def checkout(request):
             status, body = _place(request, ids, expected_total, version)
     except ApiError as exc:
         messages.error(request, _refusal_message(exc, request))
-        return redirect("cart:detail")
+        return redirect("orders:review")
     if status != 201:
         messages.error(request, body["message"])
-        return redirect("cart:detail")
+        return redirect("orders:review")
     messages.success(request, "Thank you! Your order is placed.")
     return redirect("orders:detail", order_id=body["order_id"])
 

@@ -30,6 +30,21 @@ def test_a_shopper_checks_out_and_sees_the_confirmation(open_page):
     assert page.locator("#subtotal").inner_text() == "$89.00"
 
     page.get_by_role("button", name="Proceed to checkout").click()
+    page.wait_for_url(re.compile(r"/checkout/"))
+    # The review: what will be bought, and nothing is bought yet.
+    assert page.get_by_role("heading", name="Review your order").is_visible()
+    assert page.get_by_role("row", name=re.compile("Trail Running Shoe")).inner_text().split("\t")[1:] == [
+        "1",
+        "$89.00",
+        "$89.00",
+    ]
+    assert page.locator("#review-total").inner_text() == "$89.00"
+    assert not Order.objects.filter(user_id=user.pk).exists()
+    for viewport in (PHONE, DESKTOP):
+        page.set_viewport_size(viewport)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), viewport
+
+    page.get_by_role("button", name="Place order").click()
     page.wait_for_url(ORDER_PAGE)
 
     order = Order.objects.get(user_id=user.pk)

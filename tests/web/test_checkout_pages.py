@@ -43,10 +43,10 @@ def text(response) -> str:
 
 
 def checkout_form(client) -> dict:
-    """What the cart page's "Proceed to checkout" form would post, read from the page."""
-    page = client.get("/cart/").content.decode()
+    """What the review page's "Place order" form would post, read from the page."""
+    page = client.get("/checkout/").content.decode()
     form = re.search(r'<form method="post" action="/cart/checkout".*?</form>', page, re.S)
-    assert form, "no checkout form on the cart page"
+    assert form, "no order form on the review page"
     hidden = re.findall(
         r'<input type="hidden" name="(expected_total|ids|submission|version)" value="([^"]*)">', form.group(0)
     )
@@ -64,6 +64,53 @@ def stock(sku) -> int:
 
 def cart_lines(user) -> dict[int, int]:
     return {v.line.sku_id: v.line.quantity for v in cart_get(user_id=user.pk).items}
+
+
+# --- the review page ----------------------------------------------------------------------
+
+
+def test_the_review_shows_what_will_be_bought_and_what_is_left_out_and_why(logged_in, user, shoe, towel):
+    mug, lamp, beanie = (
+        make_sku("Stoneware mug", "12.50"),
+        make_sku("Brass desk lamp", "64.00"),
+        make_sku("Beanie", "9"),
+    )
+    put(user, shoe, 2)
+    put(user, towel)
+    put(user, mug)
+    put(user, lamp)
+    cart_add_line(user_id=user.pk, item_id=beanie.item_id, sku_id=beanie.sku_id)  # not checked by the catalog yet
+    logged_in.post(f"/cart/lines/{mug.item_id}:{mug.sku_id}/update", {"has_checked": "1"})  # unchecked
+    deactivate(lamp)
+
+    cart_page = text(logged_in.get("/cart/"))
+    review = text(logged_in.get("/checkout/"))
+
+    # The cart page's button only leads here; it buys nothing.
+    assert '<form method="get" action="/checkout/"' in cart_page and "Place order" not in cart_page
+    rows = re.findall(
+        r'<tr> <th scope="row" class="order-item"> <a href="[^"]+">([^<]+)</a>.*?</th> '
+        r'<td class="num wide-only">(\d+)</td> <td class="num wide-only">([^<]+)</td> '
+        r'<td class="num">([^<]+)</td> </tr>',
+        review,
+    )
+    assert sorted(rows) == [("Plush towel", "1", "$28.99", "$28.99"), ("Trail shoe", "2", "$19.99", "$39.98")]
+    assert 'id="review-total">$68.97<' in review
+    left_out = dict(
+        re.findall(r'<span class="left-out-title">([^<]+)</span>.*?<span class="left-out-reason">([^<]+)<', review)
+    )
+    assert left_out == {
+        "Stoneware mug": "Not selected",
+        "Brass desk lamp": "No longer available",
+        "Beanie": "Still being checked",
+    }
+    assert review.count('type="submit"') == review.count("Place order") + 1  # Place order, and Log out
+    assert not Order.objects.exists() and stock(shoe) == 50
+
+
+def test_the_review_of_an_empty_cart_buys_nothing(logged_in):
+    review = text(logged_in.get("/checkout/"))
+    assert "Your cart is empty." in review and "Place order" not in review
 
 
 # --- placing an order ---------------------------------------------------------------------
@@ -106,7 +153,7 @@ def test_a_line_sold_out_since_the_page_was_shown_is_named_and_nothing_is_bought
 
     response = logged_in.post("/cart/checkout", form, follow=True)
 
-    assert response.redirect_chain == [("/cart/", 302)]
+    assert response.redirect_chain == [("/checkout/", 302)]  # back to the review, which says why
     assert "Trail shoe is out of stock in that quantity." in text(response)
     assert (stock(shoe), stock(towel)) == (1, 50)
     assert not Order.objects.exists() and not OrderLine.objects.exists()
@@ -137,7 +184,7 @@ def test_a_price_change_since_the_page_was_shown_gives_the_new_total(logged_in, 
 
     page = text(response)
     assert "Prices changed; the new total is $70.99. Review your cart and check out again." in page
-    assert 'id="subtotal">$70.99<' in page  # the cart now shows it
+    assert 'id="review-total">$70.99<' in page  # the review now shows it
     assert (stock(shoe), stock(towel)) == (50, 50) and not Order.objects.exists()
     # Checking out again from the page as it is now goes through.
     assert logged_in.post("/cart/checkout", checkout_form(logged_in)).status_code == 302
@@ -181,10 +228,11 @@ def test_a_refusal_is_repeated_for_the_same_form_and_a_fresh_form_goes_through(l
 def test_nothing_selected_is_a_message(logged_in, user, shoe):
     put(user, shoe)
     cart_select(user_id=user.pk, checked=False)
-    form = checkout_form(logged_in)
-    assert form["ids"] == []
+    review = text(logged_in.get("/checkout/"))
+    assert "Place order" not in review and "Select at least one item to check out." in review
 
-    response = logged_in.post("/cart/checkout", form, follow=True)
+    # A form posted anyway (an old page, a forged one) is told the same.
+    response = logged_in.post("/cart/checkout", {"expected_total": "0", "submission": ""}, follow=True)
 
     assert "Nothing is selected: select at least one item to check out." in text(response)
     assert not Order.objects.exists() and stock(shoe) == 50
@@ -218,7 +266,9 @@ def test_a_guest_is_asked_to_log_in_to_check_out(client, shoe):
     assert 'href="/accounts/login/?next=/cart/">Log in to check out</a>' in page
     assert "Proceed to checkout" not in page
     response = client.post("/cart/checkout", {"expected_total": "19.99"})
-    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/cart/"
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?next=/checkout/"
+    review = client.get("/checkout/")
+    assert review.status_code == 302 and review["Location"] == "/accounts/login/?next=/checkout/"
     assert stock(shoe) == 50
 
 

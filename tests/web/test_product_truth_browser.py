@@ -69,6 +69,9 @@ def test_checkout_is_disabled_with_its_reason_when_nothing_selected_can_be_bough
     expect(button).to_be_enabled()
     expect(page.locator("#checkout-blocked")).to_have_count(0)
     button.click()
+    page.wait_for_url(re.compile(r"/checkout/"))
+    expect(page.locator(".left-out-reason")).to_have_text("Out of stock")  # the lamp, and why
+    page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r"/orders/\d+/$"))
     expect(page.get_by_text("Thank you! Your order is placed.")).to_be_visible()
     assert [line.sku_id for line in Order.objects.get(user_id=user.pk).lines.all()] == [shoe.sku_id]
