@@ -5,6 +5,7 @@ the ``user_logged_in`` signal: the API's token login must not touch a browser co
 and the shopper should see what the merge did.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import LoginView, LogoutView
@@ -29,16 +30,30 @@ def _merge_guest_cart(request, response) -> None:
 
 
 def merge_summary(result: MergeResult) -> str:
-    """ "We merged your guest cart: 2 added, 1 raised. 1 did not fit …"."""
+    """What the login did with the guest cart, from the merge report: "We added 2 items
+    from your guest cart. 1 item already in your cart now has the guest cart's larger
+    quantity. 1 did not fit: …"."""
     counts = {"added": 0, "raised": 0, "kept": 0}
     for outcome in result.merged:
         counts[outcome.action] += 1
-    parts = [f"{n} {action}" for action, n in counts.items() if n]
-    text = "We merged your guest cart into your account"
-    text += f": {', '.join(parts)}." if parts else "."
+    sentences = []
+    if counts["added"]:
+        sentences.append(f"We added {_items(counts['added'])} from your guest cart.")
+    if counts["raised"]:
+        verb = "has" if counts["raised"] == 1 else "have"
+        raised = _items(counts["raised"])
+        sentences.append(f"{raised} already in your cart now {verb} the guest cart's larger quantity.")
+    if counts["kept"]:
+        verb = "keeps its" if counts["kept"] == 1 else "keep their"
+        sentences.append(f"{_items(counts['kept'])} already in your cart {verb} quantity, the larger one.")
     if result.skipped:
-        text += f" {len(result.skipped)} did not fit: a cart holds at most 120 different items."
-    return text
+        skipped, most = _items(len(result.skipped)), settings.CART_MAX_LINES
+        sentences.append(f"{skipped} did not fit: a cart holds at most {most} different items.")
+    return " ".join(sentences) or "We merged your guest cart into your account."
+
+
+def _items(count: int) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"
 
 
 class ShopperLoginView(LoginView):

@@ -53,7 +53,10 @@ def test_login_merges_the_guest_cart_with_the_max_rule(client, skus):
     assert response.cookies[COOKIE_NAME].value == ""  # the guest cookie is cleared
     assert quantities(user) == {a.sku_id: 5, b.sku_id: 4, c.sku_id: 1}
     page = text(client.get("/cart/"))
-    assert "We merged your guest cart into your account: 1 added, 1 raised, 1 kept." in page
+    assert (
+        "We added 1 item from your guest cart. 1 item already in your cart now has the guest cart's larger "
+        "quantity. 1 item already in your cart keeps its quantity, the larger one." in page.replace("&#x27;", "'")
+    )
 
 
 def test_login_honours_next_and_merges_even_then(client, skus):
@@ -74,7 +77,7 @@ def test_lines_that_do_not_fit_are_skipped_and_reported(client, skus):
     client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert len(cart_get(user_id=user.pk).items) == 120
     page = text(client.get("/cart/"))
-    assert "1 added." in page and "2 did not fit" in page
+    assert "We added 1 item from your guest cart. 2 items did not fit: a cart holds at most 120" in page
 
 
 def test_a_wrong_password_keeps_the_guest_cart_and_says_why(client, skus):
@@ -102,7 +105,7 @@ def test_signup_creates_the_account_logs_in_and_merges(client, skus):
     user = get_user_model().objects.get(username="newbie")
     assert quantities(user) == {skus[0].sku_id: 3}
     page = text(client.get("/cart/"))
-    assert "newbie" in page and "1 added" in page and "Thing 0" in page
+    assert "newbie" in page and "We added 1 item from your guest cart." in page and "Thing 0" in page
 
 
 @pytest.mark.parametrize(

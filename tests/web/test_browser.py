@@ -64,7 +64,7 @@ def test_guest_cart_then_login_merges_with_the_max_rule(open_page):
 
     # Log in as a shopper who already has the shoe (2) and a mug: the larger quantity wins.
     log_in(page, user)
-    assert page.get_by_text("We merged your guest cart into your account: 1 raised.").is_visible()
+    assert page.get_by_text("1 item already in your cart now has the guest cart's larger quantity.").is_visible()
     assert page.get_by_label("Quantity of Trail Running Shoe").input_value() == "3"
     assert page.get_by_label("Quantity of Stoneware Mug").input_value() == "1"
     assert line(page, "Plush Bath Towel").count() == 0
