@@ -22,8 +22,8 @@ Why positional: Redis keeps a hash compact (a listpack) only while every value i
 most ``hash-max-listpack-value`` bytes (64 by default). The JSON of format 1 was ~89
 bytes, so every cart with a price was a ``hashtable``, about 2.8 times the memory.
 Format 2 is ~37 bytes. Format 1 (``{"q":1,"c":1,"s":"available",...}``) is still read,
-wherever a value is read: carts written before the change keep working and are
-rewritten line by line as they change (docs/cart-engine.md, "Rolling upgrade").
+wherever a value is read: carts written before the change keep working, and a cart's
+first change rewrites it whole in format 2 (docs/cart-engine.md, "Rolling upgrade").
 
 A persistence stream entry carries the changed lines in field ``c``:
 ``<field>,<value>`` per line, joined by ``;`` (the message's version is in ``v``).
