@@ -1,6 +1,6 @@
 """Cart tables.
 
-``CartItem`` and ``Cart`` live on the 16 user shards (see ``core.db_router``); dead
+``CartItem``, ``SavedItem`` and ``Cart`` live on the 16 user shards (see ``core.db_router``); dead
 letters and reconciliation runs are operational records in ``default``.
 """
 
@@ -61,6 +61,43 @@ class CartItem(models.Model):
 
     def __str__(self):
         return f"user {self.user_id}: {self.item_id}:{self.sku_id} x{self.quantity}"
+
+
+class SavedItem(models.Model):
+    """One line of a shopper's "Saved for later" list, as persisted. Redis holds the live
+    copy, beside the cart (``cart.engine.keys.saved_key``); rows are written exactly as
+    ``CartItem`` rows are (same rules, same upsert), and carry the cart's version.
+    ``create_time`` is when the line was saved.
+    """
+
+    pk = models.CompositePrimaryKey("user_id", "item_id", "sku_id")
+    user_id = models.BigIntegerField()
+    item_id = models.BigIntegerField()
+    sku_id = models.BigIntegerField()
+    quantity = models.PositiveSmallIntegerField()
+    price_at_add = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.UNKNOWN)
+    version = models.BigIntegerField()
+    deleted = models.BooleanField(default=False)
+    create_time = models.DateTimeField()
+    update_time = models.DateTimeField()
+
+    objects = ShardedQuerySet.as_manager()
+
+    # Saved lines are never bought, so never selected: the codec reads rows of both
+    # tables alike.
+    checked = False
+
+    class Meta:
+        db_table = "saved_item"
+        indexes = [
+            models.Index(fields=["deleted", "update_time"], name="saved_item_tombstones"),
+            models.Index(fields=["sku_id", "user_id"], name="saved_item_by_sku"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id} saved {self.item_id}:{self.sku_id} x{self.quantity}"
 
 
 class Cart(models.Model):

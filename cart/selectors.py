@@ -155,6 +155,27 @@ def cart_get(*, user_id: int, store: CartStore | None = None) -> CartView:
     return cart_view_from_raw(user_id=user_id, raw=cart_get_raw(user_id=user_id, store=store))
 
 
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    """The saved-for-later lines as shoppers see them, newest saved first, with the
+    cart's version."""
+
+    version: int
+    items: list[LineView]
+
+
+def saved_get(*, user_id: int, store: CartStore | None = None) -> SavedView:
+    """Return the saved lines, loading a cold cart (and its saved lines) first. Warm: one
+    Redis round trip."""
+    store = store or CartStore()
+    raw = store.read_saved(user_id)
+    if raw is None:
+        cart_ensure_loaded(user_id=user_id, store=store)
+        raw = store.read_saved(user_id) or RawCart(version=0, lines=[])
+    view = cart_view_from_raw(user_id=user_id, raw=raw)
+    return SavedView(version=view.version, items=view.items)
+
+
 # --- orders -------------------------------------------------------------------------------
 async def cart_version_now(user_id: int) -> int:
     """The cart's current version: one Redis read when the cart is cached, else the cart

@@ -13,16 +13,24 @@ from cart.engine import idempotency
 from cart.engine.codec import line_from_redis
 from cart.engine.hot import hot_carts
 from cart.engine.idempotency import KeyedRequest, StoredReply, recorded_error
-from cart.engine.lines import CartLine, line_id
+from cart.engine.lines import SAVED_PREFIX, CartLine, line_id
 from cart.engine.loading import cart_ensure_loaded
 from cart.engine.status import info_of_line, line_status
 from cart.engine.store import CartStore, NotLoaded, RawCart
 from cart.models import LineStatus
 from catalog.cache import SkuInfo, sku_info_held, sku_info_many
-from core.errors import CartFull, IdempotencyKeyInFlight, IdempotencyKeyReused, LineNotFound, VersionMismatch
+from core.errors import (
+    CartFull,
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    LineNotFound,
+    SavedFull,
+    VersionMismatch,
+)
 
 _ERRORS = {
     "cart_full": CartFull,
+    "saved_full": SavedFull,
     "line_not_found": LineNotFound,
     "idempotency_key_reused": IdempotencyKeyReused,
     "request_in_progress": IdempotencyKeyInFlight,
@@ -120,9 +128,10 @@ class LineCheck:
     status: str
     price_at_add: Decimal | None = None
     currency: str = ""
+    saved: bool = False  # of a saved-for-later line
 
     @classmethod
-    def of(cls, *, item_id: int, sku_id: int, info: SkuInfo | None) -> "LineCheck":
+    def of(cls, *, item_id: int, sku_id: int, info: SkuInfo | None, saved: bool = False) -> "LineCheck":
         """The check of a line from its SKU data (None: the SKU does not exist)."""
         info = info_of_line(info, item_id=item_id)
         return cls(
@@ -131,6 +140,7 @@ class LineCheck:
             status=line_status(info, item_id=item_id),
             price_at_add=info.price if info is not None else None,
             currency=info.currency if info is not None else "",
+            saved=saved,
         )
 
     @classmethod
@@ -142,7 +152,7 @@ class LineCheck:
         return cls.of(item_id=item_id, sku_id=sku_id, info=held[sku_id])
 
     def as_script_arg(self) -> dict:
-        check = {"f": line_id(self.item_id, self.sku_id), "s": self.status}
+        check = {"f": (SAVED_PREFIX if self.saved else "") + line_id(self.item_id, self.sku_id), "s": self.status}
         if self.price_at_add is not None:
             check["p"], check["cu"] = str(self.price_at_add), self.currency
         return check
@@ -258,6 +268,34 @@ def cart_remove_line(
     return LineChange(cart_version=reply["version"], removed=reply["removed"])
 
 
+def cart_restore_line(*, user_id: int, line: CartLine, store: CartStore | None = None) -> LineChange:
+    """Put back a line removed a moment ago (the cart page's Undo) as ``line`` was:
+    quantity, selection, price at add and added-at; its status is what the SKU data held
+    now says. A line added again since is left as it is (``removed`` stays False and
+    ``line`` is None). Raises ``CartFull`` when the cart has no room for it any more."""
+    field = line_id(line.item_id, line.sku_id)
+    now = LineCheck.from_held(item_id=line.item_id, sku_id=line.sku_id, held=sku_info_held([line.sku_id]))
+    reply, _ = _mutate(
+        "restore",
+        user_id=user_id,
+        expected_version=None,
+        store=store or CartStore(),
+        args=[
+            field,
+            line.quantity,
+            int(line.checked),
+            now.status,
+            "" if line.price_at_add is None else str(line.price_at_add),
+            line.currency,
+            line.added_at_ms,
+            settings.CART_MAX_LINES,
+        ],
+    )
+    if not reply["restored"]:
+        return LineChange(cart_version=reply["version"])
+    return _line_change(reply, field)
+
+
 def cart_select(
     *,
     user_id: int,
@@ -352,3 +390,86 @@ def cart_merge(
         merged=[MergeOutcome(id=m["id"], action=m["action"], quantity=m["quantity"]) for m in reply["merged"]],
         skipped=list(reply["skipped"]),
     )
+
+
+# --- saved for later --------------------------------------------------------------------
+
+NOT_SAVED = "That item is not in your saved list."
+# The list lives beside the cart in the user's hash slot and shares its version: each
+# move is one script that changes both, so a line is never in neither list nor counted
+# twice, and If-Match on the cart's version covers both.
+
+
+def cart_save_for_later(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Move a cart line, whole, to the saved-for-later list; its quantity replaces any
+    saved copy. Raises ``LineNotFound`` when the cart has no such line, ``SavedFull``
+    when the list holds its maximum already (and not this line)."""
+    field = line_id(item_id, sku_id)
+    reply, _ = _mutate(
+        "save_for_later",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[field, settings.CART_MAX_SAVED_LINES],
+    )
+    return LineChange(cart_version=reply["version"], line=line_from_redis(field, reply["saved"]))
+
+
+def cart_move_to_cart(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Move a saved line back into the cart, grown as an add would grow it (an existing
+    line gains its quantity, capped). Raises ``LineNotFound`` when the list has no such
+    line, ``CartFull`` when it would be a new line of a full cart (nothing moves)."""
+    field = line_id(item_id, sku_id)
+    held = sku_info_held([sku_id])
+    now = LineCheck.from_held(item_id=item_id, sku_id=sku_id, held=held)
+    try:
+        reply, _ = _mutate(
+            "move_to_cart",
+            user_id=user_id,
+            expected_version=expected_version,
+            store=store or CartStore(),
+            args=[
+                field,
+                settings.CART_MAX_LINES,
+                settings.CART_MAX_QUANTITY,
+                now.status,
+                "" if now.price_at_add is None else str(now.price_at_add),
+                now.currency,
+            ],
+        )
+    except LineNotFound:
+        raise LineNotFound(NOT_SAVED) from None
+    return _line_change(reply, field)
+
+
+def saved_remove_line(
+    *,
+    user_id: int,
+    item_id: int,
+    sku_id: int,
+    expected_version: int | None = None,
+    store: CartStore | None = None,
+) -> LineChange:
+    """Delete a saved line; deleting one that is not there changes nothing."""
+    reply, _ = _mutate(
+        "saved_remove",
+        user_id=user_id,
+        expected_version=expected_version,
+        store=store or CartStore(),
+        args=[line_id(item_id, sku_id)],
+    )
+    return LineChange(cart_version=reply["version"], removed=reply["removed"])

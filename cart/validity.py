@@ -15,11 +15,11 @@ import logging
 from collections import defaultdict
 
 from cart.engine import keys, streams
-from cart.engine.lines import split_line_id
+from cart.engine.lines import SAVED_PREFIX, split_line_id
 from cart.engine.status import line_status
 from cart.engine.store import CartStore, NotLoaded
 from cart.engine.streams import consumer_name, ensure_group
-from cart.models import CartItem, LineStatus
+from cart.models import CartItem, LineStatus, SavedItem
 from cart.services import LineCheck, cart_record_checks
 from catalog.cache import SkuInfo, sku_info_refresh
 from core.redis_client import AnyRedis, get_redis
@@ -32,12 +32,20 @@ GROUP = "check"
 CLAIM_IDLE_MS = 30_000
 
 
-def _record(lines_by_user: dict[int, list[tuple[int, int]]], infos: dict[int, SkuInfo]) -> tuple[int, list[int]]:
-    """Record checks per cart; return (lines changed, users whose cart is not in Redis)."""
+# A line to check: (item_id, sku_id, saved), saved for a saved-for-later line.
+Line = tuple[int, int, bool]
+
+
+def _record(lines_by_user: dict[int, list[Line]], infos: dict[int, SkuInfo]) -> tuple[int, list[int]]:
+    """Record checks per cart (its lines and saved lines); return (lines changed, users
+    whose cart is not in Redis)."""
     store = CartStore()
     changed, cold = 0, []
     for user_id, lines in lines_by_user.items():
-        checks = [LineCheck.of(item_id=item_id, sku_id=sku_id, info=infos.get(sku_id)) for item_id, sku_id in lines]
+        checks = [
+            LineCheck.of(item_id=item_id, sku_id=sku_id, info=infos.get(sku_id), saved=saved)
+            for item_id, sku_id, saved in lines
+        ]
         try:
             changed += cart_record_checks(user_id=user_id, checks=checks, store=store)
         except NotLoaded:
@@ -73,7 +81,7 @@ def line_checks_drain(
     consumer = consumer or consumer_name()
     stream_keys = keys.check_keys() if stream_keys is None else stream_keys
     batches = _read(client, stream_keys, consumer, count, block_ms)
-    lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    lines_by_user: dict[int, list[Line]] = defaultdict(list)
     done: dict[str, list] = defaultdict(list)
     for stream, entries in batches:
         for entry_id, fields in entries:
@@ -82,41 +90,44 @@ def line_checks_drain(
                 continue
             user_id = int(fields[b"u"])
             for field in fields[b"f"].decode().split(","):
-                lines_by_user[user_id].append(split_line_id(field))
+                saved = field.startswith(SAVED_PREFIX)
+                lines_by_user[user_id].append((*split_line_id(field.removeprefix(SAVED_PREFIX)), saved))
     if not done:
         return 0
     changed = 0
     if lines_by_user:
-        infos = sku_info_refresh({sku for lines in lines_by_user.values() for _, sku in lines})
+        infos = sku_info_refresh({sku for lines in lines_by_user.values() for _, sku, _ in lines})
         changed, _ = _record(lines_by_user, infos)  # a cold cart re-queues its unchecked lines on load
     streams.ack(client, GROUP, done)
     return changed
 
 
 def lines_recheck_for_skus(*, sku_ids: list[int]) -> int:
-    """Re-check every cart line holding these SKUs (after a product was deactivated,
-    reactivated or its stock crossed zero). One query per shard finds them through the
-    ``cart_item (sku_id)`` index; loaded carts are updated in Redis (and persisted like
+    """Re-check every cart line and saved line holding these SKUs (after a product was
+    deactivated, reactivated or its stock crossed zero). One query per table and shard
+    finds them through the ``(sku_id)`` indexes; loaded carts are updated in Redis (and persisted like
     any change), carts not in Redis directly in their shard. Idempotent."""
     infos = sku_info_refresh(sku_ids)
     changed = 0
     for alias in SHARD_ALIASES:
-        rows = CartItem.objects.using(alias).filter(sku_id__in=sku_ids, deleted=False)
-        lines_by_user: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for user_id, item_id, sku_id in rows.values_list("user_id", "item_id", "sku_id"):
-            lines_by_user[user_id].append((item_id, sku_id))
+        lines_by_user: dict[int, list[Line]] = defaultdict(list)
+        for model in (CartItem, SavedItem):
+            rows = model.objects.using(alias).filter(sku_id__in=sku_ids, deleted=False)
+            for user_id, item_id, sku_id in rows.values_list("user_id", "item_id", "sku_id"):
+                lines_by_user[user_id].append((item_id, sku_id, model is SavedItem))
         batch_changed, cold = _record(lines_by_user, infos)
         changed += batch_changed
         for sku_id in sku_ids:
-            cold_rows = CartItem.objects.using(alias).filter(user_id__in=cold, sku_id=sku_id, deleted=False)
             info = infos.get(sku_id)
             owner = info.item_id if info is not None else None
             status = line_status(info, item_id=owner) if owner is not None else LineStatus.UNAVAILABLE
-            changed += cold_rows.filter(item_id=owner).exclude(status=status).update(status=status)
-            # Rows that pair the SKU with another item (or with none) are never sellable.
-            changed += (
-                cold_rows.exclude(item_id=owner)
-                .exclude(status=LineStatus.UNAVAILABLE)
-                .update(status=LineStatus.UNAVAILABLE)
-            )
+            for model in (CartItem, SavedItem):
+                cold_rows = model.objects.using(alias).filter(user_id__in=cold, sku_id=sku_id, deleted=False)
+                changed += cold_rows.filter(item_id=owner).exclude(status=status).update(status=status)
+                # Rows that pair the SKU with another item (or with none) are never sellable.
+                changed += (
+                    cold_rows.exclude(item_id=owner)
+                    .exclude(status=LineStatus.UNAVAILABLE)
+                    .update(status=LineStatus.UNAVAILABLE)
+                )
     return changed

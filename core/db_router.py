@@ -3,7 +3,7 @@
 from core.sharding import SHARD_ALIASES, shard_for_user
 
 # Models whose rows are per user and live on the shards, by "app_label.model_name".
-SHARDED_MODELS = frozenset({"cart.cartitem", "cart.cart"})
+SHARDED_MODELS = frozenset({"cart.cartitem", "cart.saveditem", "cart.cart"})
 # Aliases that ``move_shard`` adds at run time for a shard's new server: they get the
 # shard tables like a shard alias, and no query is ever routed to them.
 MOVE_ALIAS_PREFIX = "move_"

@@ -73,6 +73,12 @@ class CartFull(ApiError):
     detail = "A cart holds at most 120 different items."
 
 
+class SavedFull(ApiError):
+    status = 409
+    code = "saved_full"
+    detail = "Saved for later holds at most 500 items. Delete some to save more."
+
+
 class LineNotFound(ApiError):
     status = 404
     code = "line_not_found"

@@ -8,7 +8,7 @@ from cart.api.render_cache import rendered_carts
 from cart.engine.lines import CartLine
 from cart.engine.status import info_of_line
 from cart.engine.store import RawCart
-from cart.selectors import CartView, LineView, cart_sku_infos, cart_view_from_raw
+from cart.selectors import CartView, LineView, SavedView, cart_sku_infos, cart_view_from_raw
 from cart.services import LineChange
 from catalog.cache import sku_info_many
 from core.api.dates import iso_utc_ms
@@ -38,6 +38,36 @@ def line_json(view: LineView) -> dict:
         "added_at": iso_utc_ms(line.added_at_ms),
         "updated_at": iso_utc_ms(line.updated_at_ms),
     }
+
+
+def saved_line_json(view: LineView) -> dict:
+    """A saved-for-later line: shaped as in the cart, without ``checked``, with ``saved_at``."""
+    body = line_json(view)
+    del body["checked"]
+    body["saved_at"] = body["added_at"]
+    return body
+
+
+def saved_json(saved: SavedView) -> dict:
+    return {
+        "version": saved.version,
+        "max_lines": settings.CART_MAX_SAVED_LINES,
+        "items": [saved_line_json(item) for item in saved.items],
+    }
+
+
+def moved_to_saved_json(change: LineChange) -> dict:
+    """The reply to a save-for-later: the line as it now is in the list."""
+    info = info_of_line(sku_info_many([change.line.sku_id]).get(change.line.sku_id), item_id=change.line.item_id)
+    return {"cart_version": change.cart_version, "saved": saved_line_json(LineView(line=change.line, info=info))}
+
+
+def moved_to_cart_json(change: LineChange) -> dict:
+    """The reply to a move back into the cart: the cart line it grew or became."""
+    body = {"cart_version": change.cart_version, "line": changed_line_json(change.line)}
+    if change.capped:
+        body["capped"] = True
+    return body
 
 
 def summary_json(s) -> dict:

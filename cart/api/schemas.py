@@ -70,3 +70,31 @@ MergeOut = inline_serializer(
         ),
     },
 )
+
+_saved_line_fields = {
+    **{name: field for name, field in _line_fields.items() if name != "checked"},
+    "saved_at": serializers.DateTimeField(),
+}
+
+SavedOut = inline_serializer(
+    "SavedForLater",
+    {
+        "version": serializers.IntegerField(),
+        "max_lines": serializers.IntegerField(),
+        "items": inline_serializer("SavedLine", _saved_line_fields, many=True),
+    },
+)
+
+SavedLineOut = inline_serializer(
+    "SavedLineMove",
+    {"cart_version": serializers.IntegerField(), "saved": inline_serializer("SavedLineMoved", _saved_line_fields)},
+)
+
+MovedLineOut = inline_serializer(
+    "SavedLineBackInCart",
+    {
+        "cart_version": serializers.IntegerField(),
+        "line": inline_serializer("LineBackInCart", _line_fields),
+        "capped": serializers.BooleanField(required=False),
+    },
+)

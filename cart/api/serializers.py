@@ -111,3 +111,7 @@ class MergeIn(StrictSerializer):
         if len(set(ids)) != len(ids):  # beyond what the OpenAPI document can say
             raise serializers.ValidationError("Each line may appear once.")
         return items
+
+
+class NoBodyIn(StrictSerializer):
+    """A POST that takes nothing but its URL: an empty body or ``{}``; any field is refused."""

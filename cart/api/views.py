@@ -31,7 +31,7 @@ LINE_ID = OpenApiParameter(
 )
 
 
-def _parse(serializer_class, request) -> dict:
+def parse_body(serializer_class, request) -> dict:
     plain = getattr(serializer_class, "plain", None)
     if plain is not None and (data := plain(request.data)) is not None:
         return data
@@ -40,7 +40,7 @@ def _parse(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-def _line_path(line_id: str) -> tuple[int, int]:
+def line_path(line_id: str) -> tuple[int, int]:
     parsed = parse_line_id(line_id)
     if parsed is None:
         raise InvalidInput({"id": ['Must be a line id "<item_id>:<sku_id>" of positive 64-bit integers.']})
@@ -75,7 +75,7 @@ class CartItemsView(OneCallView):
         summary="Add a SKU to the cart",
     )
     def post(self, request):
-        data = _parse(AddLineIn, request)
+        data = parse_body(AddLineIn, request)
         change = services.cart_add_line(
             user_id=request.user.pk,
             expected_version=expected_version(request),
@@ -99,8 +99,8 @@ class CartItemView(OneCallView):
         summary="Change quantity, checked flag or acknowledge a price change",
     )
     def patch(self, request, line_id: str):
-        item_id, sku_id = _line_path(line_id)
-        data = _parse(UpdateLineIn, request)
+        item_id, sku_id = line_path(line_id)
+        data = parse_body(UpdateLineIn, request)
         change = services.cart_update_line(
             user_id=request.user.pk,
             item_id=item_id,
@@ -113,7 +113,7 @@ class CartItemView(OneCallView):
 
     @extend_schema(responses={204: None}, parameters=[LINE_ID, IF_MATCH], summary="Remove a line (idempotent)")
     def delete(self, request, line_id: str):
-        item_id, sku_id = _line_path(line_id)
+        item_id, sku_id = line_path(line_id)
         change = services.cart_remove_line(
             user_id=request.user.pk,
             item_id=item_id,
@@ -134,7 +134,7 @@ class SelectionView(OneCallView):
         summary="Check or uncheck every line or the listed ones",
     )
     def post(self, request):
-        data = _parse(SelectionIn, request)
+        data = parse_body(SelectionIn, request)
         version = expected_version(request)
 
         def select():
@@ -160,7 +160,7 @@ class MergeView(OneCallView):
         summary="Merge a guest cart into the caller's cart",
     )
     def post(self, request):
-        data = _parse(MergeIn, request)
+        data = parse_body(MergeIn, request)
         version = expected_version(request)
 
         def merge():

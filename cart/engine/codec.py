@@ -26,7 +26,8 @@ wherever a value is read: carts written before the change keep working, and a ca
 first change rewrites it whole in format 2 (docs/cart-engine.md, "Rolling upgrade").
 
 A persistence stream entry carries the changed lines in field ``c``:
-``<field>,<value>`` per line, joined by ``;`` (the message's version is in ``v``).
+``<field>,<value>`` per line, joined by ``;`` (the message's version is in ``v``); a
+saved-for-later line's field is ``s<item_id>:<sku_id>`` (``lines.SAVED_PREFIX``).
 Entries written before the change carry JSON in ``l`` and are read as before.
 """
 
@@ -36,8 +37,8 @@ from decimal import Decimal
 
 import orjson
 
-from cart.engine.lines import CartLine, datetime_to_ms, split_line_id
-from cart.models import CartItem, LineStatus
+from cart.engine.lines import SAVED_PREFIX, CartLine, datetime_to_ms, split_line_id
+from cart.models import CartItem, LineStatus, SavedItem
 
 _STATUS = {s.value for s in LineStatus}
 
@@ -74,10 +75,11 @@ class LineState:
     updated_at_ms: int
     version: int
     deleted: bool
+    saved: bool = False  # a saved-for-later line (table saved_item), not a cart line
 
     @property
-    def key(self) -> tuple[int, int, int]:
-        return (self.user_id, self.item_id, self.sku_id)
+    def key(self) -> tuple[int, int, int, bool]:
+        return (self.user_id, self.item_id, self.sku_id, self.saved)
 
 
 # --- Redis hash value ---------------------------------------------------------------
@@ -172,7 +174,7 @@ def lua_tables() -> str:
 # --- MySQL row ------------------------------------------------------------------------
 
 
-def line_from_row(row: CartItem) -> CartLine:
+def line_from_row(row: CartItem | SavedItem) -> CartLine:
     return CartLine(
         item_id=row.item_id,
         sku_id=row.sku_id,
@@ -198,8 +200,8 @@ def row_content_of_line(line: CartLine) -> dict:
     }
 
 
-def state_of_line(user_id: int, line: CartLine, *, version: int) -> LineState:
-    """The row a line is persisted as, at ``version``."""
+def state_of_line(user_id: int, line: CartLine, *, version: int, saved: bool = False) -> LineState:
+    """The row a line (a saved line when ``saved``) is persisted as, at ``version``."""
     return LineState(
         user_id=user_id,
         item_id=line.item_id,
@@ -213,10 +215,11 @@ def state_of_line(user_id: int, line: CartLine, *, version: int) -> LineState:
         updated_at_ms=line.updated_at_ms,
         version=version,
         deleted=False,
+        saved=saved,
     )
 
 
-def tombstone_of_row(row: CartItem, *, version: int, now: datetime) -> LineState:
+def tombstone_of_row(row: CartItem | SavedItem, *, version: int, now: datetime) -> LineState:
     """The row marked deleted at ``version`` (kept a while so a late, older write loses)."""
     return LineState(
         user_id=row.user_id,
@@ -231,10 +234,11 @@ def tombstone_of_row(row: CartItem, *, version: int, now: datetime) -> LineState
         updated_at_ms=datetime_to_ms(now),
         version=version,
         deleted=True,
+        saved=isinstance(row, SavedItem),
     )
 
 
-def line_agrees_with_row(line: CartLine | None, row: CartItem | None) -> bool:
+def line_agrees_with_row(line: CartLine | None, row: CartItem | SavedItem | None) -> bool:
     """Whether Redis and MySQL say the same about a line: both absent (or the row a
     tombstone), or the same quantity, checked flag, status and price at add. Versions
     are not compared: a check that finds a line as it was changes no version."""
@@ -263,12 +267,13 @@ def state_to_payload(state: LineState) -> dict:
         "a": state.added_at_ms,
         "t": state.updated_at_ms,
         "d": int(state.deleted),
+        "sv": int(state.saved),
     }
 
 
 def states_to_stream(states) -> str:
     """The changed lines of one persistence stream entry (field ``c``), in format 2."""
-    return ";".join(f"{s.item_id}:{s.sku_id},{_state_value(s)}" for s in states)
+    return ";".join(f"{SAVED_PREFIX if s.saved else ''}{s.item_id}:{s.sku_id},{_state_value(s)}" for s in states)
 
 
 def _state_value(state: LineState) -> str:
@@ -291,8 +296,9 @@ def states_from_stream(text: str | bytes, *, user_id: int, version: int) -> tupl
     states = []
     for entry in text.split(";") if text else ():
         field, _, value = entry.partition(",")
-        line = line_from_redis(field, value)
-        state = state_of_line(user_id, line, version=version)
+        saved = field.startswith(SAVED_PREFIX)
+        line = line_from_redis(field.removeprefix(SAVED_PREFIX), value)
+        state = state_of_line(user_id, line, version=version, saved=saved)
         states.append(replace(state, deleted=True) if line.quantity == 0 else state)
     return tuple(states)
 
@@ -311,4 +317,5 @@ def state_from_payload(raw: dict, *, user_id: int, version: int) -> LineState:
         updated_at_ms=int(raw["t"]),
         version=version,
         deleted=bool(raw.get("d")),
+        saved=bool(raw.get("sv")),
     )

@@ -3,23 +3,25 @@
 Redis stores a hash as a listpack, about a third of the memory of a hashtable, while it
 has at most ``hash-max-listpack-entries`` fields and no value longer than
 ``hash-max-listpack-value`` bytes; past either it converts the hash for good. A cart is
-its lines plus ``_v``, each line a value of format 2 (``codec``, at most 64 bytes).
-The service ships Redis with the settings below (docker-compose, the embedded server,
-the cluster script); Redis's defaults (128 and 64) are enough for carts alone.
+its lines plus ``_v``, each line a value of format 2 (``codec``, at most 64 bytes); a
+saved-for-later list is up to 500 such lines. The service ships Redis with the settings
+below (docker-compose, the embedded server, the cluster script); Redis's defaults (128
+and 64) are enough for carts alone, not for long saved lists.
 """
 
 from django.conf import settings
 
 from cart.engine.codec import LONGEST_VALUE
 
-# What the service's own Redis runs with: room for 500-line lists beside the carts.
+# What the service's own Redis runs with: room for the 500-line saved lists beside the carts.
 SHIPPED = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
 
 
 def required() -> dict[str, int]:
-    """The least values with which every cart stays compact."""
+    """The least values with which every cart and saved list stays compact."""
     return {
-        "hash-max-listpack-entries": settings.CART_MAX_LINES + 1,  # the lines and _v
+        # A cart's lines and _v; a saved list's lines.
+        "hash-max-listpack-entries": max(settings.CART_MAX_LINES + 1, settings.CART_MAX_SAVED_LINES),
         "hash-max-listpack-value": LONGEST_VALUE,
     }
 
@@ -43,7 +45,7 @@ def encoding_warnings(client) -> list[str]:
         values = {int(node.get(name, node.get(older, 0))) for node in per_node}
         if min(values) < least:
             warnings.append(
-                f"Redis {name} is {min(values)}, below {least}: carts past it are stored as hashtables "
+                f"Redis {name} is {min(values)}, below {least}: carts and saved lists past it are stored as hashtables "
                 f"(about 2-3 times the memory). The service ships {SHIPPED[name]}."
             )
     return warnings

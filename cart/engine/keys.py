@@ -20,6 +20,13 @@ def cart_key(user_id: int) -> str:
     return f"{_p()}cart:{{{user_id}}}"
 
 
+def saved_key(user_id: int) -> str:
+    """The user's "Saved for later" lines: field ``"<item_id>:<sku_id>"`` → the line's
+    value, as in the cart. No ``_v`` of its own: it is loaded, expires and is lost
+    together with the cart, whose version it shares."""
+    return f"{_p()}saved:{{{user_id}}}"
+
+
 def lock_key(user_id: int) -> str:
     return f"{_p()}cart:{{{user_id}}}:lock"
 
@@ -108,6 +115,7 @@ def mutation_keys(user_id: int) -> list[str]:
         check_key(user_id),
         events_channel(user_id),
         idempotency_records_key(user_id),
+        saved_key(user_id),
     ]
 
 

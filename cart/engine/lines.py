@@ -15,6 +15,11 @@ _STATUS = {s.value for s in LineStatus}
 _LINE_ID = re.compile(f"({ID_PATTERN}):({ID_PATTERN})")
 
 
+# Where the engine names cart and saved lines side by side (a persistence stream entry,
+# a catalog check, a fill), a saved line's field is its id behind this prefix.
+SAVED_PREFIX = "s"
+
+
 def line_id(item_id: int, sku_id: int) -> str:
     return f"{item_id}:{sku_id}"
 

@@ -1,4 +1,4 @@
-"""Cache-aside loading of a cold cart, one loader per user at a time."""
+"""Cache-aside loading of a cold cart (with its saved lines), one loader per user at a time."""
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -9,16 +9,17 @@ from cart.engine.codec import line_from_row
 from cart.engine.lines import CartLine
 from cart.engine.locks import redis_lock
 from cart.engine.store import CartStore
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, SavedItem
 from core.errors import CartUnavailable
 
 
-def cart_read_persisted(*, user_id: int) -> tuple[int, list[CartLine]]:
-    """Return ``(version, lines)`` of the cart as its shard holds it. Two queries."""
+def cart_read_persisted(*, user_id: int) -> tuple[int, list[CartLine], list[CartLine]]:
+    """Return ``(version, lines, saved lines)`` of the cart as its shard holds it. Three
+    queries."""
     version = Cart.objects.for_user(user_id).values_list("version", flat=True).first() or 0
-    rows = CartItem.objects.for_user(user_id).filter(deleted=False)
-    lines = [line_from_row(row) for row in rows]
-    return max([version, *(line.version for line in lines)]), lines
+    lines = [line_from_row(row) for row in CartItem.objects.for_user(user_id).filter(deleted=False)]
+    saved = [line_from_row(row) for row in SavedItem.objects.for_user(user_id).filter(deleted=False)]
+    return max([version, *(line.version for line in (*lines, *saved))]), lines, saved
 
 
 def cart_ensure_loaded(*, user_id: int, store: CartStore) -> None:
@@ -40,8 +41,8 @@ def cart_ensure_loaded(*, user_id: int, store: CartStore) -> None:
         if not held or store.is_loaded(user_id):
             return
         try:
-            version, lines = cart_read_persisted(user_id=user_id)
+            version, lines, saved = cart_read_persisted(user_id=user_id)
         except DatabaseError as exc:
             raise CartUnavailable() from exc
-        store.fill(user_id, version=version, lines=lines)
+        store.fill(user_id, version=version, lines=lines, saved=saved)
         metrics.CART_LOADS.inc()

@@ -4,7 +4,9 @@ streams through ``streams``, and reconciliation, prewarm and the hot-cart listen
 use the engine's keys and scripts directly, in batches of their own.)
 
 One hash per cart (``cart:{<user_id>}``): field ``"<item_id>:<sku_id>"`` → the line's
-positional value (``codec.line_to_redis``), field ``_v`` → the cart version. Every mutation is one
+positional value (``codec.line_to_redis``), field ``_v`` → the cart version. Beside it,
+in the same slot, the saved-for-later lines (``saved:{<user_id>}``, same fields and
+values), which share the cart's version, TTL and loading. Every mutation is one
 Lua script run by SHA (redis-py's ``Script`` falls back to EVAL once after a restart
 wiped the script cache).
 
@@ -14,6 +16,7 @@ change, so a warm cart request is one round trip. Without a gate (pages, backgro
 work) the scripts skip that part.
 """
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,13 +28,26 @@ from django.conf import settings
 from cart.engine import keys
 from cart.engine.codec import line_from_redis, line_to_redis, lua_tables
 from cart.engine.idempotency import KeyedRequest
-from cart.engine.lines import CartLine, sku_id_of
+from cart.engine.lines import SAVED_PREFIX, CartLine, sku_id_of
+from core.redis_batch import scripts_pipelined
 from core.redis_client import get_redis
 from ops.gate import PRELUDE as GATE_PRELUDE
 from ops.gate import Gate
 
 SCRIPTS_DIR = Path(__file__).with_name("lua")
-MUTATIONS = ("add", "patch", "remove", "select", "merge", "set_status", "remove_lines")
+MUTATIONS = (
+    "add",
+    "patch",
+    "remove",
+    "select",
+    "merge",
+    "set_status",
+    "remove_lines",
+    "save_for_later",
+    "move_to_cart",
+    "saved_remove",
+    "restore",
+)
 
 
 class NotLoaded(Exception):
@@ -77,6 +93,16 @@ class RawCart:
         return f"RawCart(version={self.version}, lines={self.lines!r})"
 
 
+def _saved_lines(flat: dict | list) -> list[CartLine]:
+    items = flat.items() if isinstance(flat, dict) else zip(flat[::2], flat[1::2], strict=True)
+    return [line_from_redis(field, value) for field, value in items]
+
+
+def fill_keys(user_id: int) -> list[str]:
+    """KEYS of ``fill.lua``: the cart, the check stream, the saved lines."""
+    return [keys.cart_key(user_id), keys.check_key(user_id), keys.saved_key(user_id)]
+
+
 def _decode_hash(flat_or_dict) -> RawCart | None:
     items = (
         flat_or_dict.items()
@@ -107,8 +133,9 @@ def _scripts(client: redis.Redis) -> dict[str, "redis.commands.core.Script"]:
         idempotency_lua() + (SCRIPTS_DIR / "_line_codec.lua").read_text() + (SCRIPTS_DIR / "_mutation.lua").read_text()
     )
     scripts = {name: client.register_script(prelude + (SCRIPTS_DIR / f"{name}.lua").read_text()) for name in MUTATIONS}
-    scripts["read"] = client.register_script(GATE_PRELUDE + (SCRIPTS_DIR / "read.lua").read_text())
-    for name in ("fill", "unlock"):
+    for name in ("read", "read_saved"):
+        scripts[name] = client.register_script(GATE_PRELUDE + (SCRIPTS_DIR / f"{name}.lua").read_text())
+    for name in ("fill", "unlock", "read_with_saved"):
         scripts[name] = client.register_script((SCRIPTS_DIR / f"{name}.lua").read_text())
     # Load them now, once per process, so requests never pay the NOSCRIPT round trips.
     # After a Redis restart flushed them, Script reloads on the first NOSCRIPT by itself.
@@ -159,11 +186,11 @@ class CartStore:
         """Return the cart, or None when it is not loaded. One round trip (read + TTL refresh,
         after the request's gate when it has one). With the gate, a cart still at the
         version of ``held`` comes back as ``held``, its lines not sent again."""
-        key = keys.cart_key(user_id)
+        key, saved = keys.cart_key(user_id), keys.saved_key(user_id)
         if self.gated:
             known = "" if held is None else str(held.version)
             raw, same = self._gated_call(
-                "read", [key], [self.ttl_ms, known], json_of=lambda raw: raw if isinstance(raw, bytes) else None
+                "read", [key, saved], [self.ttl_ms, known], json_of=lambda raw: raw if isinstance(raw, bytes) else None
             )
             if same is not None:  # {"same": 1}: the gate's refusals were raised already
                 return held
@@ -171,8 +198,20 @@ class CartStore:
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(key)
         pipe.pexpire(key, self.ttl_ms)
-        flat, _ = pipe.execute()
+        pipe.pexpire(saved, self.ttl_ms)
+        flat, *_ = pipe.execute()
         return _decode_hash(flat)
+
+    def read_saved(self, user_id: int) -> RawCart | None:
+        """Return the saved-for-later lines with the cart's version, or None when the cart
+        is not loaded. One round trip (after the request's gate when it has one)."""
+        raw, _ = self._gated_call(
+            "read_saved",
+            [keys.cart_key(user_id), keys.saved_key(user_id)],
+            [self.ttl_ms],
+            json_of=lambda raw: raw if isinstance(raw, bytes) else None,
+        )
+        return _decode_hash(raw)
 
     def read_many(self, user_ids: list[int]) -> dict[int, RawCart | None]:
         """Return several carts in one round trip, without refreshing their TTL."""
@@ -181,17 +220,32 @@ class CartStore:
             pipe.hgetall(keys.cart_key(user_id))
         return {user_id: _decode_hash(flat) for user_id, flat in zip(user_ids, pipe.execute(), strict=True)}
 
+    def read_many_with_saved(self, user_ids: list[int]) -> dict[int, tuple[RawCart, list[CartLine]] | None]:
+        """Return several carts, each with its saved lines as of the same moment (None:
+        not loaded), in one round trip per node, without refreshing their TTL."""
+        calls: list[tuple[list[str], list]] = [([keys.cart_key(u), keys.saved_key(u)], []) for u in user_ids]
+        found: dict[int, tuple[RawCart, list[CartLine]] | None] = {}
+        for user_id, (cart_flat, saved_flat) in zip(
+            user_ids, scripts_pipelined(self.client, self.scripts["read_with_saved"], calls), strict=True
+        ):
+            cart = _decode_hash(cart_flat)
+            found[user_id] = None if cart is None else (cart, _saved_lines(saved_flat))
+        return found
+
     def is_loaded(self, user_id: int) -> bool:
         return bool(self.client.hexists(keys.cart_key(user_id), "_v"))
 
     # --- loading --------------------------------------------------------------------
 
-    def fill(self, user_id: int, *, version: int, lines: list[CartLine]) -> int:
-        """Load a cart read from MySQL unless one is already there; return its version or 0."""
+    def fill(self, user_id: int, *, version: int, lines: list[CartLine], saved: Sequence[CartLine] = ()) -> int:
+        """Load a cart and its saved lines read from MySQL unless the cart is already
+        there; return its version or 0."""
         args: list = [version, self.ttl_ms, user_id]
         for line in lines:
             args += [line.id, line_to_redis(line)]
-        return int(self.scripts["fill"](keys=[keys.cart_key(user_id), keys.check_key(user_id)], args=args))
+        for line in saved:
+            args += [SAVED_PREFIX + line.id, line_to_redis(line)]
+        return int(self.scripts["fill"](keys=fill_keys(user_id), args=args))
 
     # --- mutations ------------------------------------------------------------------
 

@@ -6,19 +6,7 @@ the clustered index. SQLite has no partitions; the operation is a no-op there.
 
 from django.db import migrations
 
-PARTITIONS = 8
-
-
-def _partition(table):
-    def forward(apps, schema_editor):
-        if schema_editor.connection.vendor == "mysql":
-            schema_editor.execute(f"ALTER TABLE {table} PARTITION BY KEY(user_id) PARTITIONS {PARTITIONS}")
-
-    def backward(apps, schema_editor):
-        if schema_editor.connection.vendor == "mysql":
-            schema_editor.execute(f"ALTER TABLE {table} REMOVE PARTITIONING")
-
-    return forward, backward
+from cart.migrations._partitioning import partition
 
 
 class Migration(migrations.Migration):
@@ -27,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         # The model_name hint lets the router run each one on the shards only; DDL on
         # MySQL cannot run inside a transaction.
-        migrations.RunPython(*_partition("cart_item"), hints={"model_name": "cartitem"}, atomic=False),
-        migrations.RunPython(*_partition("cart"), hints={"model_name": "cart"}, atomic=False),
+        migrations.RunPython(*partition("cart_item"), hints={"model_name": "cartitem"}, atomic=False),
+        migrations.RunPython(*partition("cart"), hints={"model_name": "cart"}, atomic=False),
     ]

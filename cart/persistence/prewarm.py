@@ -1,4 +1,4 @@
-"""Pre-warming: load the carts of recently active shoppers into Redis before an event,
+"""Pre-warming: load the carts (and saved lines) of recently active shoppers into Redis before an event,
 so the first minutes of a sale do not send every shopper to MySQL at once."""
 
 import time
@@ -9,28 +9,31 @@ from datetime import timedelta
 from django.db import connections
 from django.utils import timezone
 
-from cart.engine import keys
 from cart.engine.codec import redis_value
-from cart.engine.lines import datetime_to_ms
-from cart.engine.store import CartStore
+from cart.engine.lines import SAVED_PREFIX, datetime_to_ms
+from cart.engine.store import CartStore, fill_keys
 from cart.models import Cart
 from core.redis_batch import scripts_pipelined
 from core.sharding import SHARD_ALIASES
 
 BATCH = 500
+# Cart lines and saved lines in one query (``saved`` first; saved lines are never checked).
 _LINES_SQL = (
-    "SELECT user_id, item_id, sku_id, quantity, checked, price_at_add, currency, status, version, "
-    "create_time, update_time FROM cart_item WHERE deleted = %s AND user_id IN ({})"
+    "SELECT 0, user_id, item_id, sku_id, quantity, checked, price_at_add, currency, status, version, "
+    "create_time, update_time FROM cart_item WHERE deleted = %s AND user_id IN ({ids}) UNION ALL "
+    "SELECT 1, user_id, item_id, sku_id, quantity, 0, price_at_add, currency, status, version, "
+    "create_time, update_time FROM saved_item WHERE deleted = %s AND user_id IN ({ids})"
 )
 # On MySQL the server hands over what the line format wants: epoch milliseconds and the
 # price as text. Parsing 800,000 DATETIMEs into aware datetimes and back took over half
 # of a pre-warm's time. (Stored datetimes are naive UTC, so plain arithmetic from the
 # epoch is right whatever the session time zone.)
-_LINES_SQL_MYSQL = (
-    "SELECT user_id, item_id, sku_id, quantity, checked, CAST(price_at_add AS CHAR), currency, status, version, "
-    "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', create_time) DIV 1000, "
+_LINES_SQL_MYSQL = " UNION ALL ".join(
+    f"SELECT {saved}, user_id, item_id, sku_id, quantity, {checked}, CAST(price_at_add AS CHAR), currency, status, "
+    "version, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', create_time) DIV 1000, "
     "TIMESTAMPDIFF(MICROSECOND, '1970-01-01', update_time) DIV 1000 "
-    "FROM cart_item WHERE deleted = %s AND user_id IN ({})"
+    f"FROM {table} WHERE deleted = %s AND user_id IN ({{ids}})"
+    for saved, checked, table in ((0, "checked", "cart_item"), (1, "0", "saved_item"))
 )
 
 
@@ -73,15 +76,14 @@ def _warm_batch(alias: str, headers: list[tuple[int, int]], store: CartStore, su
     newest = dict(headers)  # the cart version: the header's, or a newer line's
     with connection.cursor() as cursor:
         sql = _LINES_SQL_MYSQL if connection.vendor == "mysql" else _LINES_SQL
-        cursor.execute(sql.format(", ".join(["%s"] * len(user_ids))), [False, *user_ids])
-        for user_id, item_id, sku_id, quantity, checked, price, currency, status, version, created, updated in _rows_ms(
-            connection, cursor
-        ):
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(user_ids))), [False, *user_ids] * 2)
+        for row in _rows_ms(connection, cursor):
+            saved, user_id, item_id, sku_id, quantity, checked, price, currency, status, version, created, updated = row
             lines[user_id] += [
-                f"{item_id}:{sku_id}",
+                f"{SAVED_PREFIX if saved else ''}{item_id}:{sku_id}",
                 redis_value(
                     quantity=quantity,
-                    checked=checked,
+                    checked=bool(checked),
                     status=status,
                     added_at_ms=created,
                     updated_at_ms=updated,
@@ -91,10 +93,7 @@ def _warm_batch(alias: str, headers: list[tuple[int, int]], store: CartStore, su
                 ),
             ]
             newest[user_id] = max(newest[user_id], version)
-    calls = [
-        ([keys.cart_key(user_id), keys.check_key(user_id)], [newest[user_id], store.ttl_ms, user_id, *lines[user_id]])
-        for user_id in user_ids
-    ]
+    calls = [(fill_keys(user_id), [newest[user_id], store.ttl_ms, user_id, *lines[user_id]]) for user_id in user_ids]
     replies = scripts_pipelined(store.client, store.scripts["fill"], calls)
     for user_id, loaded in zip(user_ids, replies, strict=True):
         if loaded:

@@ -18,7 +18,7 @@ from cart.engine import keys
 from cart.engine.codec import LineState, line_agrees_with_row, row_content_of_line, state_of_line, tombstone_of_row
 from cart.engine.lines import CartLine, datetime_to_ms
 from cart.engine.store import CartStore, RawCart
-from cart.models import Cart, CartItem, ReconciliationRun
+from cart.models import Cart, CartItem, ReconciliationRun, SavedItem
 from cart.persistence.write_behind import write_states
 from core.sharding import SHARD_ALIASES, shard_for_user
 
@@ -30,62 +30,80 @@ BATCH = 200
 OVERLAP = timedelta(minutes=1)
 
 
+Row = CartItem | SavedItem
+
+
 def _compare(
-    user_id: int, cart: RawCart, rows: list[CartItem]
-) -> tuple[list[LineState], list[tuple[CartItem, CartLine | None]]]:
-    """Return the upserts that bring MySQL to Redis's state, and same-version repairs.
+    user_id: int, version: int, lines: list[CartLine], rows: list[Row], *, saved: bool = False
+) -> tuple[list[LineState], list[tuple[Row, CartLine | None]]]:
+    """Return the upserts that bring MySQL's rows of one list (the cart's lines, or its
+    saved lines when ``saved``) to Redis's state, and same-version repairs.
 
     Redis is the truth for a loaded cart, except where MySQL holds a newer version (a
     cart reloaded from a lagging shard): such rows are left alone.
     """
     by_id = {(r.item_id, r.sku_id): r for r in rows}
     upserts: list[LineState] = []
-    same_version: list[tuple[CartItem, CartLine | None]] = []
-    for line in cart.lines:
+    same_version: list[tuple[Row, CartLine | None]] = []
+    for line in lines:
         row = by_id.pop((line.item_id, line.sku_id), None)
         if row is None or row.version < line.version:
             if not line_agrees_with_row(line, row):
-                upserts.append(state_of_line(user_id, line, version=line.version))
+                upserts.append(state_of_line(user_id, line, version=line.version, saved=saved))
         elif row.version == line.version and not line_agrees_with_row(line, row):
             same_version.append((row, line))
     for row in by_id.values():
         if row.deleted:
             continue
-        if row.version < cart.version:
-            upserts.append(tombstone_of_row(row, version=cart.version, now=timezone.now()))
-        elif row.version == cart.version:
+        if row.version < version:
+            upserts.append(tombstone_of_row(row, version=version, now=timezone.now()))
+        elif row.version == version:
             same_version.append((row, None))
     return upserts, same_version
 
 
-def _repair_same_version(alias: str, row: CartItem, line: CartLine | None) -> int:
+def _repair_same_version(alias: str, row: Row, line: CartLine | None) -> int:
     """Make a row that has Redis's version but not its content match it (``line`` None:
     Redis no longer has the line)."""
     # The version guard cannot apply an equal version; compare-and-set on the version
     # read, so a newer write that lands meanwhile is never overwritten.
-    rows = CartItem.objects.using(alias).filter(
-        user_id=row.user_id, item_id=row.item_id, sku_id=row.sku_id, version=row.version
+    rows = (
+        type(row)
+        .objects.using(alias)
+        .filter(user_id=row.user_id, item_id=row.item_id, sku_id=row.sku_id, version=row.version)
     )
     if line is None:
         return rows.update(deleted=True, quantity=0)
-    return rows.update(**row_content_of_line(line), deleted=False)
+    content = row_content_of_line(line)
+    if isinstance(row, SavedItem):
+        del content["checked"]
+    return rows.update(**content, deleted=False)
 
 
-def _reconcile_shard(alias: str, carts: dict[int, RawCart]) -> int:
-    rows_by_user: dict[int, list[CartItem]] = defaultdict(list)
-    for row in CartItem.objects.using(alias).filter(user_id__in=list(carts)):
-        rows_by_user[row.user_id].append(row)
+def _rows_by_user(model: type[Row], alias: str, user_ids: list[int]) -> dict[int, list[Row]]:
+    rows: dict[int, list[Row]] = defaultdict(list)
+    for row in model.objects.using(alias).filter(user_id__in=user_ids):
+        rows[row.user_id].append(row)
+    return rows
+
+
+def _reconcile_shard(alias: str, carts: dict[int, tuple[RawCart, list[CartLine]]]) -> int:
+    rows_by_user = _rows_by_user(CartItem, alias, list(carts))
+    saved_rows_by_user = _rows_by_user(SavedItem, alias, list(carts))
     stored_versions = dict(Cart.objects.using(alias).filter(user_id__in=list(carts)).values_list("user_id", "version"))
     upserts: list[LineState] = []
     headers: dict[int, tuple[int, int]] = {}
     fixed = 0
-    for user_id, cart in carts.items():
-        user_upserts, same_version = _compare(user_id, cart, rows_by_user[user_id])
-        upserts += user_upserts
-        for row, line in same_version:
+    for user_id, (cart, saved) in carts.items():
+        cart_upserts, same_version = _compare(user_id, cart.version, cart.lines, rows_by_user[user_id])
+        saved_upserts, saved_same_version = _compare(
+            user_id, cart.version, saved, saved_rows_by_user[user_id], saved=True
+        )
+        upserts += cart_upserts + saved_upserts
+        for row, line in same_version + saved_same_version:
             fixed += _repair_same_version(alias, row, line)
         if stored_versions.get(user_id, -1) < cart.version:
-            headers[user_id] = (cart.version, max([0, *(line.updated_at_ms for line in cart.lines)]))
+            headers[user_id] = (cart.version, max([0, *(line.updated_at_ms for line in (*cart.lines, *saved))]))
     if upserts or headers:
         write_states(alias, upserts, headers)
     return fixed + len(upserts)
@@ -96,7 +114,8 @@ def _purge_tombstones() -> int:
     purged = 0
     for alias in SHARD_ALIASES:
         try:
-            purged += CartItem.objects.using(alias).filter(deleted=True, update_time__lt=cutoff).delete()[0]
+            for model in (CartItem, SavedItem):
+                purged += model.objects.using(alias).filter(deleted=True, update_time__lt=cutoff).delete()[0]
         except DatabaseError:
             logger.exception("could not purge tombstones on %s", alias)
     return purged
@@ -125,9 +144,9 @@ def reconcile_run(*, progress: Callable[[int, int], None] | None = None) -> Reco
     errors = []
     for start in range(0, len(user_ids), BATCH):
         batch = user_ids[start : start + BATCH]
-        carts = {user_id: cart for user_id, cart in store.read_many(batch).items() if cart is not None}
+        carts = {user_id: pair for user_id, pair in store.read_many_with_saved(batch).items() if pair is not None}
         run.carts_checked += len(carts)
-        by_shard: dict[str, dict[int, RawCart]] = defaultdict(dict)
+        by_shard: dict[str, dict[int, tuple[RawCart, list[CartLine]]]] = defaultdict(dict)
         for user_id, cart in carts.items():
             by_shard[shard_for_user(user_id)][user_id] = cart
         for alias, shard_carts in by_shard.items():

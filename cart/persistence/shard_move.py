@@ -36,14 +36,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.utils import load_backend
 from django.utils.connection import ConnectionDoesNotExist
 
-from cart.models import Cart, CartItem
+from cart.models import Cart, CartItem, SavedItem
 from cart.persistence.sql import upsert_sql
 from core.db_router import MOVE_ALIAS_PREFIX
 from core.sharding import SHARD_ALIASES, expand_shard_urls
 
 # Children before parents is irrelevant (no foreign keys); lines first because they are
 # the bulk of the data and the longest pass.
-MODELS = (CartItem, Cart)
+MODELS = (CartItem, SavedItem, Cart)
 
 
 class MoveError(Exception):

@@ -107,6 +107,9 @@ _LINE_COLUMNS = (
     "update_time",
 )
 _GUARDED = ("quantity", "checked", "price_at_add", "currency", "status", "deleted", "create_time", "update_time")
+# Saved lines are never selected: their table has no ``checked``.
+_SAVED_COLUMNS = tuple(c for c in _LINE_COLUMNS if c != "checked")
+_SAVED_GUARDED = tuple(c for c in _GUARDED if c != "checked")
 
 
 # On MySQL the two times travel as epoch milliseconds and the server makes the DATETIMEs
@@ -125,16 +128,17 @@ def _row(vendor: str, plain: int, times: int) -> str:
     return "(" + ", ".join(["%s"] * plain + [time_placeholder] * times) + ")"
 
 
-def _line_upsert_sql(vendor: str, rows: int) -> str:
+def _line_upsert_sql(vendor: str, rows: int, *, saved: bool = False) -> str:
+    columns = _SAVED_COLUMNS if saved else _LINE_COLUMNS
     return upsert_sql(
         vendor,
-        table="cart_item",
-        columns=_LINE_COLUMNS,
+        table="saved_item" if saved else "cart_item",
+        columns=columns,
         key=("user_id", "item_id", "sku_id"),
         rows=rows,
-        update=_GUARDED,
+        update=_SAVED_GUARDED if saved else _GUARDED,
         version_guarded=True,
-        row=_row(vendor, len(_LINE_COLUMNS) - 2, 2),
+        row=_row(vendor, len(columns) - 2, 2),
     )
 
 
@@ -152,9 +156,10 @@ def _cart_upsert_sql(vendor: str, rows: int) -> str:
 
 
 def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[int, int]]) -> None:
-    """Upsert line states and cart headers ``{user_id: (version, changed_at_ms)}`` on one shard.
+    """Upsert line states (cart and saved lines) and cart headers ``{user_id: (version,
+    changed_at_ms)}`` on one shard.
 
-    One transaction, two statements, whatever the number of lines. Rows older than
+    One transaction, one statement per table, whatever the number of lines. Rows older than
     what the shard holds are left alone.
     """
     connection = connections[alias]
@@ -167,18 +172,18 @@ def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[i
         def time(ms: int):
             return adapt(ms_to_datetime(ms))
 
-    newest: dict[tuple[int, int, int], LineState] = {}
+    newest: dict[tuple[int, int, int, bool], LineState] = {}
     for state in states:
         if state.key not in newest or state.version > newest[state.key].version:
             newest[state.key] = state
     line_params: list = []
+    saved_params: list = []
     for s in newest.values():
-        line_params += [
-            s.user_id,
-            s.item_id,
-            s.sku_id,
-            s.quantity,
-            s.checked,
+        params = saved_params if s.saved else line_params
+        params += [s.user_id, s.item_id, s.sku_id, s.quantity]
+        if not s.saved:
+            params.append(s.checked)
+        params += [
             None if s.price_at_add is None else str(s.price_at_add),
             s.currency,
             s.status,
@@ -191,8 +196,11 @@ def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[i
     for user_id, (version, changed_at_ms) in headers.items():
         header_params += [user_id, version, time(changed_at_ms)]
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        if newest:
-            cursor.execute(_line_upsert_sql(connection.vendor, len(newest)), line_params)
+        if line_params:
+            cursor.execute(_line_upsert_sql(connection.vendor, len(line_params) // len(_LINE_COLUMNS)), line_params)
+        if saved_params:
+            rows = len(saved_params) // len(_SAVED_COLUMNS)
+            cursor.execute(_line_upsert_sql(connection.vendor, rows, saved=True), saved_params)
         if headers:
             cursor.execute(_cart_upsert_sql(connection.vendor, len(headers)), header_params)
 

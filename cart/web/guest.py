@@ -232,6 +232,19 @@ class GuestCart:
         self.changed = self.changed or removed
         return LineChange(cart_version=0, removed=removed)
 
+    def restore(self, line: CartLine) -> LineChange:
+        """Put back a line removed a moment ago (Undo) with its quantity, selection and
+        price at add; a line added again since is left as it is. Raises ``CartFull``."""
+        if line.id in self._lines:
+            return LineChange(cart_version=0)
+        if len(self._lines) >= settings.CART_MAX_LINES:
+            raise CartFull()
+        price_at_add, currency = _storable_price(line.price_at_add, line.currency)
+        restored = GuestLine(line.item_id, line.sku_id, line.quantity, line.checked, price_at_add, currency)
+        self._lines[restored.id] = restored
+        self.changed = True
+        return self._change(restored)
+
     def select(self, *, checked: bool, ids: list[str] | None = None) -> None:
         """Check or uncheck every line, or those in ``ids``; unknown ids are ignored."""
         wanted = None if ids is None else set(ids)

@@ -13,9 +13,10 @@ from dataclasses import replace
 from django.conf import settings
 
 from cart import selectors, services
+from cart.engine.lines import CartLine
 from cart.engine.status import info_of_line, line_status
 from cart.models import LineStatus
-from cart.selectors import CartView
+from cart.selectors import CartView, SavedView
 from cart.services import LineChange, MergeResult
 from cart.web import guest
 from catalog.cache import SkuInfo, sku_info_many
@@ -70,6 +71,25 @@ class AccountCart:
         raw = services.cart_select(user_id=self.user_id, checked=checked)
         self._view = selectors.cart_view_from_raw(user_id=self.user_id, raw=raw)
 
+    def restore(self, line: CartLine) -> LineChange:
+        self._view = None
+        return services.cart_restore_line(user_id=self.user_id, line=line)
+
+    def save_for_later(self, *, item_id: int, sku_id: int) -> LineChange:
+        self._view = None
+        return services.cart_save_for_later(user_id=self.user_id, item_id=item_id, sku_id=sku_id)
+
+    def move_to_cart(self, *, item_id: int, sku_id: int) -> LineChange:
+        self._view = None
+        return services.cart_move_to_cart(user_id=self.user_id, item_id=item_id, sku_id=sku_id)
+
+    def saved_remove(self, *, item_id: int, sku_id: int) -> LineChange:
+        return services.saved_remove_line(user_id=self.user_id, item_id=item_id, sku_id=sku_id)
+
+    def saved(self) -> SavedView | None:
+        """The saved-for-later lines (None for guests, who have none)."""
+        return selectors.saved_get(user_id=self.user_id)
+
     def view(self) -> CartView:
         if self._view is None:
             self._view = selectors.cart_get(user_id=self.user_id)
@@ -113,6 +133,14 @@ class GuestShopperCart:
     def select(self, *, checked: bool) -> None:
         self._view = None
         self.cart.select(checked=checked)
+
+    def restore(self, line: CartLine) -> LineChange:
+        self._view = None
+        return self.cart.restore(line)
+
+    def saved(self) -> SavedView | None:
+        """Guests have no saved-for-later list: saving asks them to log in."""
+        return None
 
     def view(self) -> CartView:
         if self._view is None:

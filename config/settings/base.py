@@ -286,6 +286,7 @@ SPECTACULAR_SETTINGS = {
 # --- Cart -------------------------------------------------------------------------------
 
 CART_MAX_LINES = 120
+CART_MAX_SAVED_LINES = 500  # the saved-for-later list (API.md, "Saved for later")
 CART_MAX_QUANTITY = 999
 CART_TTL_SECONDS = env_int("CART_TTL_SECONDS", 7 * 24 * 3600)
 

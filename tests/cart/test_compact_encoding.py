@@ -66,4 +66,4 @@ def test_a_redis_that_refuses_config_is_a_warning_not_an_error():
             raise PermissionError("CONFIG is disabled")
 
     (warning,) = encoding_warnings(NoConfig())
-    assert "cannot read Redis's hash settings" in warning and ">= 121" in warning
+    assert "cannot read Redis's hash settings" in warning and ">= 500" in warning

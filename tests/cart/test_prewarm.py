@@ -50,7 +50,7 @@ def test_a_prewarmed_line_is_the_line_the_loader_would_build_to_the_millisecond(
     line_checks_drain()  # status and price at add recorded
     drain()
     _clean_redis.delete(keys.cart_key(66))
-    _, loader_lines = cart_read_persisted(user_id=66)
+    _, loader_lines, _ = cart_read_persisted(user_id=66)
 
     carts_prewarm(active_since=timedelta(days=7))
 

@@ -36,6 +36,10 @@ EXPECTED = {
     ("get", "/api/v1/products"): {400, 401, 404, 429, 503},
     ("get", "/api/v1/products/{item_id}"): {400, 401, 404, 429, 503},
     ("get", "/api/v1/cart/events"): {401, 503},
+    ("get", "/api/v1/saved"): {401, 429, 503},
+    ("post", "/api/v1/cart/items/{line_id}/save-for-later"): {400, 401, 404, 409, 412, 422, 429, 503},
+    ("post", "/api/v1/saved/{line_id}/move-to-cart"): {400, 401, 404, 409, 412, 422, 429, 503},
+    ("delete", "/api/v1/saved/{line_id}"): {400, 401, 412, 429, 503},
 }
 
 

@@ -32,13 +32,13 @@ def main(mode: str, user_id: int) -> int:
         print("busy", flush=True)
         return 2
     print("locked", flush=True)
-    version, lines = cart_read_persisted(user_id=user_id)
+    version, lines, saved = cart_read_persisted(user_id=user_id)
     print(f"read {len(lines)} lines at version {version}", flush=True)
     if mode == "die":
         time.sleep(120)  # killed here, holding the mutex
         return 1
     os.kill(os.getpid(), signal.SIGSTOP)  # paused between the read and the fill
-    filled = store.fill(user_id, version=version, lines=lines)
+    filled = store.fill(user_id, version=version, lines=lines, saved=saved)
     print(f"filled {filled}", flush=True)
     print(f"unlocked {int(store.unlock(lock, token))}", flush=True)
     return 0

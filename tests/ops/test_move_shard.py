@@ -189,5 +189,5 @@ def test_the_source_itself_and_unknown_aliases_are_refused(target_url):
 
 
 def test_every_shard_table_is_moved():
-    assert {t.name for t in TABLES} == {"cart_item", "cart"}
+    assert {t.name for t in TABLES} == {"cart_item", "saved_item", "cart"}
     assert not CartItem._meta.get_field("update_time").null

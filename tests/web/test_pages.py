@@ -275,13 +275,14 @@ def test_unchecking_an_account_line_changes_the_subtotal(logged_in, user, shoe, 
     assert 'id="subtotal">$19.99<' in text(logged_in.get("/cart/"))
 
 
-def test_a_full_account_cart_shows_cart_full_as_a_message(logged_in, user, shoe):
+def test_a_full_account_cart_shows_cart_full_as_a_message_that_offers_saving(logged_in, user, shoe):
     for n in range(120):
         cart_add_line(user_id=user.pk, item_id=1 + n, sku_id=900_000 + n)
     response = add(logged_in, shoe)
     assert response.status_code == 302
     page = text(logged_in.get("/cart/"))
-    assert "A cart holds at most 120 different items." in page
+    assert "Your cart is full (120 different items)." in page
+    assert '<a href="/cart/">Save some items for later</a> to make room.' in page
     assert len(cart_get(user_id=user.pk).items) == 120
 
 

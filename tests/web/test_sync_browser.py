@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from cart.services import cart_add_line, cart_update_line
+from cart.services import cart_add_line, cart_move_to_cart, cart_save_for_later, cart_update_line
 from tests.factories import UserFactory
 from tests.web.browser import BROWSER_TESTS, line, log_in, pages_at
 from tests.web.helpers import make_sku, mark_checked
@@ -86,6 +86,26 @@ def test_a_change_in_one_browser_shows_in_the_other_within_two_seconds(open_page
     quantity_is(laptop, shoe_id, 5, 2_000)
     quantity_is(phone, shoe_id, 5, 2_000)
     assert phone.locator(".cart-count").inner_text() == "5"
+
+
+def test_saving_for_later_on_another_device_shows_here_without_a_reload(open_page):
+    shoe = make_sku("Trail Running Shoe", "89.00", size="42")
+    user = UserFactory()
+    cart_add_line(user_id=user.pk, item_id=shoe.item_id, sku_id=shoe.sku_id, quantity=2)
+    mark_checked(user.pk, shoe)
+    page = open_page("/cart/")
+    log_in(page, user)
+    page.wait_for_selector("html[data-cart-live]")
+    page.evaluate("window.__noReload = true")
+
+    cart_save_for_later(user_id=user.pk, item_id=shoe.item_id, sku_id=shoe.sku_id)  # from the app
+    page.locator("li.saved-line", has_text="Trail Running Shoe").wait_for(timeout=2_000)
+    assert line(page, "Trail Running Shoe").count() == 0
+
+    cart_move_to_cart(user_id=user.pk, item_id=shoe.item_id, sku_id=shoe.sku_id)
+    quantity_is(page, f"{shoe.item_id}:{shoe.sku_id}", 2, 2_000)
+    assert page.locator("li.saved-line").count() == 0
+    assert page.evaluate("window.__noReload === true")
 
 
 def test_the_share_button_copies_a_working_link(open_page):

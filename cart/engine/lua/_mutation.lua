@@ -4,7 +4,8 @@
 --
 -- KEYS[1] cart hash, KEYS[2] persistence stream, KEYS[3] dirty index, KEYS[4] the stream
 -- of lines waiting for a catalog check, KEYS[5] the user's change channel (multi-device
--- sync), KEYS[6] the user's idempotency records (all in the user's hash slot).
+-- sync), KEYS[6] the user's idempotency records, KEYS[7] the user's saved-for-later
+-- lines (all in the user's hash slot).
 -- ARGV[1] user id, ARGV[2] expected cart version ("" = any), ARGV[3] TTL in ms,
 -- ARGV[4] the request's Idempotency-Key as "<key id> <fingerprint>" ("" = none), removed
 -- here: the script's own arguments start at ARGV[4].
@@ -13,7 +14,7 @@
 -- or the script's result with "version".
 
 local cart_key, log_key, dirty_key, check_key, channel = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local idem_key = KEYS[6]
+local idem_key, saved_key = KEYS[6], KEYS[7]
 local user_id, expected, ttl_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local idem_kid, idem_fp = string.match(table.remove(ARGV, 4), '^(%x+) (%x+)$')
 
@@ -66,6 +67,15 @@ local function get_line(field)
   return nil
 end
 
+-- A saved-for-later line (same value format; never checked), or nil.
+local function get_saved(field)
+  local raw = redis.call('HGET', saved_key, field)
+  if raw then
+    return line_decode(raw)
+  end
+  return nil
+end
+
 -- Rolling upgrade: a cart still holding format 1 lines is a hashtable (their values are
 -- over 64 bytes), and Redis never turns a hash back into a listpack by itself. Its first
 -- change after the upgrade rewrites it whole in format 2, into a new hash that Redis
@@ -89,28 +99,35 @@ local function compact_cart()
   end
 end
 
--- Apply changes ({field, line} or {field, false} for a removal), bump the version and
--- append the absolute state of every changed line to the persistence stream, all in
--- this one atomic call: there is no second write that could be lost.
+-- Apply changes ({field, line} or {field, false} for a removal; a third element true:
+-- the change is to the saved-for-later list), bump the version and append the absolute
+-- state of every changed line to the persistence stream, all in this one atomic call:
+-- there is no second write that could be lost. Saved lines travel as field "s<field>".
 local function commit(changes)
   local message = {}
   for n, change in ipairs(changes) do
-    local field, line = change[1], change[2]
+    local field, line, saved = change[1], change[2], change[3]
+    local key, name = cart_key, field
+    if saved then
+      key, name = saved_key, 's' .. field
+    end
     if line then
       line.v = version
       line.t = now
       local value = line_encode(line)
-      redis.call('HSET', cart_key, field, value)
-      message[n] = field .. ',' .. value
+      redis.call('HSET', key, field, value)
+      message[n] = name .. ',' .. value
     else
-      redis.call('HDEL', cart_key, field)
+      redis.call('HDEL', key, field)
       -- A removal travels as quantity 0.
-      message[n] = field .. ',' .. line_encode({q = 0, c = 0, s = 'unknown', a = now, t = now, v = version})
+      message[n] = name .. ',' .. line_encode({q = 0, c = 0, s = 'unknown', a = now, t = now, v = version})
     end
   end
   redis.call('HSET', cart_key, '_v', version)
   compact_cart()
   redis.call('PEXPIRE', cart_key, ttl_ms)
+  -- The saved lines live and expire with the cart (no-op when there are none).
+  redis.call('PEXPIRE', saved_key, ttl_ms)
   -- No time of its own: the changed lines' updated-at is the time of the change.
   redis.call('XADD', log_key, '*', 'u', user_id, 'v', version, 'c', table.concat(message, ';'))
   redis.call('ZADD', dirty_key, now, user_id)
