@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from catalog.images import MAX_IMAGE_LENGTH, validate_image
 from core.api.fields import DecimalStringField, StrictIntegerField
 from core.ids import MAX_ID
 
@@ -21,8 +22,20 @@ class ItemImportSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False, default=True)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    # A static path or an https URL (catalog.images); absent, null or "": no image.
+    image = serializers.CharField(
+        max_length=MAX_IMAGE_LENGTH,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        validators=[validate_image],
+    )
     features = serializers.ListField(child=serializers.FloatField(), required=False, default=list, max_length=512)
     skus = SkuImportSerializer(many=True, allow_empty=False)
+
+    def validate_image(self, value: str | None) -> str:
+        return value or ""
 
 
 def _flatten(errors, path=""):

@@ -1,5 +1,6 @@
 from django.db import models
 
+from catalog.images import MAX_IMAGE_LENGTH, validate_image
 from core.ids import ID_VALIDATORS
 
 
@@ -10,6 +11,8 @@ class Item(models.Model):
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=64, blank=True, db_index=True)
     description = models.TextField(blank=True)
+    # A static path or an https URL (catalog.images); empty: the pages show a placeholder.
+    image = models.CharField(max_length=MAX_IMAGE_LENGTH, blank=True, default="", validators=[validate_image])
     active = models.BooleanField(default=True)
     # Feature vector for "similar items" (recommendations); empty when unknown.
     features = models.JSONField(default=list, blank=True)

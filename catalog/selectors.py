@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from catalog.models import Item, Sku
+from catalog.search import titles_matching
 from pricing.money import Money
 from pricing.selectors import price_effective_many
 
@@ -53,6 +54,41 @@ class Product:
 def products_queryset() -> QuerySet[Item]:
     return Item.objects.order_by("item_id").prefetch_related(
         Prefetch("skus", queryset=Sku.objects.select_related("stock").order_by("sku_id"))
+    )
+
+
+def products_search(*, query: str = "", category: str = "") -> QuerySet[Item]:
+    """Return the items whose title has every word of ``query`` (``catalog.search``), of
+    ``category`` when one is given, in item order, ready for ``products_dress``.
+
+    An empty query, or one with no letters or digits, matches every item.
+    """
+    items = products_queryset()
+    if category:
+        items = items.filter(category=category)
+    return titles_matching(items, query)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCount:
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCounts:
+    total: int  # every item that matches, with a category or without
+    categories: list[CategoryCount]  # by name; none with no match, none for ""
+
+
+def categories_count(*, query: str = "") -> CategoryCounts:
+    """Count the items that match ``query`` (every item for an empty query) in each
+    category and in all. One query."""
+    rows = titles_matching(Item.objects.all(), query).order_by("category").values_list("category")
+    counts = list(rows.annotate(count=Count("item_id")))
+    return CategoryCounts(
+        total=sum(count for _, count in counts),
+        categories=[CategoryCount(name=name, count=count) for name, count in counts if name],
     )
 
 

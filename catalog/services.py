@@ -87,10 +87,11 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
             title=item["title"],
             category=item["category"],
             description=item["description"],
+            image=item["image"],
             active=item["active"],
             features=item["features"],
         )
-        fields = ("title", "category", "description", "active", "features")
+        fields = ("title", "category", "description", "image", "active", "features")
         if old_item is None:
             summary.items_created += 1
         elif any(getattr(old_item, f) != getattr(new_item, f) for f in fields):
@@ -127,7 +128,7 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
                 stock_rows.append(Stock(sku_id=sku_id, quantity=sku["stock"]))
 
     writes = [
-        (Item, item_rows, "item_id", ["title", "category", "description", "active", "features", "updated_at"]),
+        (Item, item_rows, "item_id", ["title", "category", "description", "image", "active", "features", "updated_at"]),
         (Sku, sku_rows, "sku_id", ["attributes", "active", "updated_at"]),
         (Price, price_rows, "sku", ["amount", "currency", "updated_at"]),
         (Stock, stock_rows, "sku", ["quantity", "updated_at"]),

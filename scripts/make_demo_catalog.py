@@ -1,8 +1,12 @@
-"""Regenerate the demo catalog fixture, catalog/fixtures/demo_catalog.json.
+"""Regenerate the demo catalog fixture, catalog/fixtures/demo_catalog.json, and its images.
 
 The fixture is in the ``loadcatalog`` format: about 300 items of a general
 store, each with a few SKUs. All randomness comes from one seeded generator,
 so every run writes byte-for-byte the same file.
+
+The images are small SVG drawings, one per category and colour, drawn here
+(static/catalog/<category>/<colour>.svg, 60 files of about 1 KB): an item shows
+the colour of its first SKU, or one picked by its id when it has no colour.
 
 Run from the repository root:
 
@@ -32,6 +36,8 @@ CURRENCY = "USD"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = REPO_ROOT / "catalog" / "fixtures" / "demo_catalog.json"
+STATIC_ROOT = REPO_ROOT / "static"
+IMAGE_DIR = "catalog"  # under the static root
 
 
 class Product(NamedTuple):
@@ -201,6 +207,150 @@ CATEGORY_SENTENCES = {
 }
 
 
+# --- images -------------------------------------------------------------------------------
+
+COLOUR_HEX = {
+    "Black": "#30343a",
+    "White": "#f6f5f1",
+    "Navy": "#27416b",
+    "Grey": "#8a919b",
+    "Olive": "#6d7b3b",
+    "Red": "#b53c33",
+}
+BACKGROUNDS = {
+    "shoes": "#e6edf6",
+    "apparel": "#f3ebe3",
+    "electronics": "#e5ebef",
+    "kitchen": "#f3eee0",
+    "home": "#edf0e4",
+    "books": "#f1e8ee",
+    "toys": "#e7f1ea",
+    "sports": "#e3eff1",
+    "beauty": "#f5e8e9",
+    "grocery": "#eee9dd",
+}
+
+# One drawing per category in a 320 x 240 box standing on y = 196: shapes in the item's
+# colour ({body}, outlined when light), in a darker shade of it ({shade}), and details in
+# a contrasting one ({detail} shapes, {line} strokes). Presentation attributes, no
+# <style>: nothing for a Content-Security-Policy to refuse.
+DRAWINGS = {
+    "shoes": (
+        '<path {body} d="M72 176V120q0-14 14-14h28q14 24 46 26l44 4q50 8 56 40z"/>',
+        '<rect {shade} x="66" y="172" width="200" height="18" rx="9"/>',
+        '<path {line} d="M98 158q70-10 140-4" stroke-width="6"/>',
+    ),
+    "apparel": (
+        '<path {body} d="M122 56 100 60 62 92l20 32 22-14v82h112v-82l22 14 20-32-38-32-22-4q-38 28-76 0z"/>',
+        '<path {line} d="M122 56q38 28 76 0" stroke-width="6"/>',
+    ),
+    "electronics": (
+        '<rect {body} x="88" y="52" width="144" height="100" rx="9"/>',
+        '<rect {detail} x="99" y="63" width="122" height="78" rx="3"/>',
+        '<path {body} d="M60 160h200l-12 26H72z"/>',
+    ),
+    "kitchen": (
+        '<rect {body} x="190" y="128" width="84" height="17" rx="8.5"/>',
+        '<circle {body} cx="140" cy="136" r="60"/>',
+        '<circle {detail} cx="140" cy="136" r="45"/>',
+    ),
+    "home": (
+        '<rect {shade} x="155" y="126" width="10" height="52"/>',
+        '<path {body} d="M118 56h84l26 72H92z"/>',
+        '<ellipse {body} cx="160" cy="184" rx="46" ry="11"/>',
+    ),
+    "books": (
+        '<rect {body} x="98" y="44" width="126" height="150" rx="6"/>',
+        '<rect {shade} x="98" y="44" width="20" height="150" rx="6"/>',
+        '<rect {detail} x="138" y="76" width="68" height="28" rx="3"/>',
+    ),
+    "toys": (
+        '<rect {body} x="76" y="132" width="76" height="58" rx="6"/>',
+        '<rect {body} x="168" y="132" width="76" height="58" rx="6"/>',
+        '<rect {shade} x="122" y="74" width="76" height="58" rx="6"/>',
+        '<path {line} d="M96 150h36M188 150h36M142 92h36" stroke-width="8"/>',
+    ),
+    "sports": (
+        '<rect {shade} x="108" y="118" width="104" height="18" rx="4"/>',
+        '<rect {body} x="70" y="86" width="28" height="82" rx="7"/>',
+        '<rect {body} x="222" y="86" width="28" height="82" rx="7"/>',
+        '<rect {shade} x="98" y="100" width="14" height="54" rx="4"/>',
+        '<rect {shade} x="208" y="100" width="14" height="54" rx="4"/>',
+        '<path {line} d="M140 127h40" stroke-width="6"/>',
+    ),
+    "beauty": (
+        '<rect {shade} x="146" y="70" width="28" height="26"/>',
+        '<rect {body} x="138" y="56" width="44" height="14" rx="4"/>',
+        '<rect {body} x="178" y="58" width="30" height="9" rx="3"/>',
+        '<rect {body} x="116" y="92" width="88" height="104" rx="16"/>',
+        '<rect {detail} x="132" y="120" width="56" height="42" rx="4"/>',
+    ),
+    "grocery": (
+        '<path {body} d="M110 72h100l12 124H98z"/>',
+        '<rect {shade} x="104" y="58" width="112" height="18" rx="3"/>',
+        '<circle {detail} cx="160" cy="136" r="26"/>',
+    ),
+}
+
+
+def _mix(colour, other, share):
+    """``colour`` moved ``share`` of the way towards ``other``, as #rrggbb."""
+    a, b = (tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in (colour, other))
+    return "#" + "".join(f"{round(x + (y - x) * share):02x}" for x, y in zip(a, b, strict=True))
+
+
+def _is_light(colour):
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.299 * red + 0.587 * green + 0.114 * blue > 160
+
+
+def draw_image(category, colour_name):
+    """A small SVG of a category's drawing in one colour: flat shapes, no text, no script."""
+    fill = COLOUR_HEX[colour_name]
+    shade = _mix(fill, "#000000", 0.3)
+    detail = _mix(fill, "#000000", 0.18) if _is_light(fill) else _mix(fill, "#ffffff", 0.55)
+    outline = _mix(fill, "#000000", 0.4) if _is_light(fill) else "none"
+    attributes = {
+        "body": f'fill="{fill}" stroke="{outline}" stroke-width="3"',
+        "shade": f'fill="{shade}"',
+        "detail": f'fill="{detail}"',
+        "line": f'fill="none" stroke="{detail}" stroke-linecap="round"',
+    }
+    return "\n".join(
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 240" width="320" height="240">',
+            f'<rect width="320" height="240" fill="{BACKGROUNDS[category]}"/>',
+            '<ellipse cx="160" cy="198" rx="112" ry="10" fill="#000" fill-opacity=".07"/>',
+            *(shape.format(**attributes) for shape in DRAWINGS[category]),
+            "</svg>",
+            "",
+        )
+    )
+
+
+def image_path(category, colour_name):
+    return f"{IMAGE_DIR}/{category}/{colour_name.lower()}.svg"
+
+
+def item_colour(item_id, skus):
+    """The colour an item's picture shows: its first SKU's, or one chosen by its id."""
+    named = [sku["attributes"]["colour"] for sku in skus if "colour" in sku["attributes"]]
+    return named[0] if named else tuple(COLOUR_HEX)[item_id % len(COLOUR_HEX)]
+
+
+def write_images():
+    """Write every category's drawing in every colour; return how many files."""
+    for category in DRAWINGS:
+        for colour_name in COLOUR_HEX:
+            path = STATIC_ROOT / image_path(category, colour_name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(draw_image(category, colour_name), encoding="utf-8")
+    return len(DRAWINGS) * len(COLOUR_HEX)
+
+
+# --- items -------------------------------------------------------------------------------
+
+
 def retail_price(amount):
     """Format an amount as a shelf price: 19.99 below 200, 249.00 from there on."""
     if amount < 200:
@@ -267,15 +417,20 @@ def make_items(rng):
         products = [product for product in PRODUCTS if product.category == category]
         product, title = pick_product(products, brands[category], titles, rng)
         base_price = rng.uniform(product.low_price, product.high_price)
+        # In this order: each draws from the generator.
+        description = " ".join(rng.sample(CATEGORY_SENTENCES[category], rng.randint(1, 2)))
+        features = make_features(base_features[category], rng)
+        skus = make_skus(CATEGORY_AXES[category], base_price, sku_ids, rng)
         items.append(
             {
                 "item_id": item_id,
                 "title": title,
                 "active": True,
                 "category": category,
-                "description": " ".join(rng.sample(CATEGORY_SENTENCES[category], rng.randint(1, 2))),
-                "features": make_features(base_features[category], rng),
-                "skus": make_skus(CATEGORY_AXES[category], base_price, sku_ids, rng),
+                "image": image_path(category, item_colour(item_id, skus)),
+                "description": description,
+                "features": features,
+                "skus": skus,
             }
         )
     return items
@@ -316,6 +471,7 @@ def main():
         json.dump({"items": items}, out, indent=1, ensure_ascii=False)
         out.write("\n")
     print(summary(items))
+    print(f"Wrote {write_images()} images to {(STATIC_ROOT / IMAGE_DIR).relative_to(REPO_ROOT)}/")
 
 
 if __name__ == "__main__":

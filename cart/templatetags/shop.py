@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 
+from catalog.images import image_url
 from pricing.money import Money
 
 register = template.Library()
@@ -70,6 +71,19 @@ def stock_hint(stock) -> str:
 def attributes(values: dict | None) -> str:
     """``size: 42 · colour: Olive``."""
     return " · ".join(f"{key}: {value}" for key, value in sorted((values or {}).items()))
+
+
+@register.filter
+def variant_label(values: dict | None) -> str:
+    """A variant as short as a product card's select needs: its values in the order of
+    ``attributes``, ``Olive / S`` (the product page names them)."""
+    return " / ".join(str(value) for _, value in sorted((values or {}).items()))
+
+
+@register.filter
+def product_image(item) -> str:
+    """The URL of an item's image, or "" when it has none to show (see catalog.images)."""
+    return image_url(item.image)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from catalog.images import image_url
 from catalog.selectors import Product, products_dress, products_queryset
 from core.api.schema import errors
 from core.ids import ID_PATTERN
@@ -21,6 +22,9 @@ class ProductOut(serializers.Serializer):
     item_id = serializers.IntegerField()
     title = serializers.CharField()
     active = serializers.BooleanField()
+    image = serializers.CharField(
+        allow_null=True, help_text="Absolute URL of the product's image; null when it has none."
+    )
     skus = inline_serializer(
         "ProductSku",
         {
@@ -35,11 +39,13 @@ class ProductOut(serializers.Serializer):
     )
 
 
-def product_json(product: Product) -> dict:
+def product_json(product: Product, request) -> dict:
+    image = image_url(product.item.image)
     return {
         "item_id": product.item.item_id,
         "title": product.item.title,
         "active": product.item.active,
+        "image": request.build_absolute_uri(image) if image else None,
         "skus": [
             {
                 "sku_id": s.sku.sku_id,
@@ -68,7 +74,7 @@ class ProductListView(ListAPIView):
 
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([product_json(p) for p in products_dress(page)])
+        return self.get_paginated_response([product_json(p, request) for p in products_dress(page)])
 
 
 class ProductDetailView(GenericAPIView):
@@ -88,4 +94,4 @@ class ProductDetailView(GenericAPIView):
         item = products_queryset().filter(item_id=int(item_id)).first()
         if item is None:
             raise Http404
-        return Response(product_json(products_dress([item])[0]))
+        return Response(product_json(products_dress([item])[0], request))

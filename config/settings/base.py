@@ -64,13 +64,15 @@ ROOT_URLCONF = "config.urls"
 
 # Content-Security-Policy (django-csp): everything from this origin, no inline script,
 # no inline style, no plugin, no framing. The pages, the admin and the API docs work
-# within it (tests/web/test_csp_browser.py).
+# within it (tests/web/test_csp_browser.py). Product images given as https URLs
+# (catalog.images) load from the origins in CATALOG_IMAGE_HOSTS, and no others.
+CATALOG_IMAGE_HOSTS = env_list("CATALOG_IMAGE_HOSTS", [])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *CATALOG_IMAGE_HOSTS],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

@@ -169,3 +169,84 @@ def test_the_demo_catalog_loads():
     assert Item.objects.count() >= 200
     assert Sku.objects.count() == Price.objects.count() == Stock.objects.count() > Item.objects.count()
     assert "created" in output
+
+
+# --- images ----------------------------------------------------------------------------------
+
+
+def test_an_item_may_name_a_static_image_or_an_https_url(tmp_path):
+    items = [
+        _item(1001, image="catalog/shoes/olive.svg"),
+        _item(1002, image="https://images.example.com/items/1002.jpg?w=640"),
+        _item(1003),  # no image at all
+        _item(1004, image=None),
+        _item(1005, image=""),
+    ]
+    _load(_write(tmp_path, items))
+    images = dict(Item.objects.values_list("item_id", "image"))
+    assert images == {
+        1001: "catalog/shoes/olive.svg",
+        1002: "https://images.example.com/items/1002.jpg?w=640",
+        1003: "",
+        1004: "",
+        1005: "",
+    }
+
+
+def test_a_changed_image_is_an_update_and_an_unchanged_one_writes_nothing(tmp_path):
+    _load(_write(tmp_path, [_item(1001, image="catalog/shoes/olive.svg")]))
+    assert "0 created, 0 updated" in _load(_write(tmp_path, [_item(1001, image="catalog/shoes/olive.svg")]))
+    output = _load(_write(tmp_path, [_item(1001, image="catalog/shoes/red.svg")]))
+    assert "items: 0 created, 1 updated" in output
+    assert Item.objects.get(item_id=1001).image == "catalog/shoes/red.svg"
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "http://images.example.com/1.jpg",  # not https
+        "javascript:alert(1)",
+        "data:image/svg+xml,<svg/>",
+        "/static/catalog/shoes/olive.svg",  # absolute path
+        "../settings.py",
+        "catalog/../../secret.svg",
+        "catalog\\shoes\\olive.svg",
+        "catalog/shoes/olive.txt",  # not an image
+        "catalog/shoes/olive",
+        "catalog//shoes.svg",
+        "https://",
+        "https://exa mple.com/1.jpg",
+        "catalog/" + "x" * 500 + ".svg",  # too long
+        ["catalog/shoes/olive.svg"],
+        {"url": "https://images.example.com/1.jpg"},
+    ],
+)
+def test_a_bad_image_names_its_item_and_writes_nothing(tmp_path, image):
+    items = [_item(n) for n in range(1001, 1250)] + [_item(1250, image=image)]
+    with pytest.raises(CommandError) as caught:
+        _load(_write(tmp_path, items))
+    assert "item 1250 (#249): image: " in str(caught.value)
+    assert "nothing was imported" in str(caught.value)
+    assert _counts() == (0, 0, 0, 0)
+
+
+def test_a_bad_image_exits_with_status_one_on_the_command_line(tmp_path):
+    path = _write(tmp_path, [_item(1001, image="catalog/shoes/olive.svg"), _item(1002, image="ftp://x/1.png")])
+    result = subprocess.run(
+        [sys.executable, "manage.py", "loadcatalog", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert result.returncode == 1
+    assert "item 1002 (#1): image: " in result.stderr and "https:// URL" in result.stderr
+    assert not Item.objects.exists()
+
+
+def test_every_demo_item_has_an_image_that_exists():
+    document = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
+    images = {item["image"] for item in document["items"]}
+    static_root = DEMO_CATALOG.parents[2] / "static"
+    assert len(images) > 10 and all(image.startswith("catalog/") for image in images)
+    assert all((static_root / image).is_file() for image in images), sorted(images)

@@ -159,6 +159,7 @@ def test_the_detail_shows_one_product():
         "item_id": item.item_id,
         "title": "Trail shoe",
         "active": True,
+        "image": None,
         "skus": [
             {
                 "sku_id": sku.sku_id,
@@ -170,6 +171,23 @@ def test_the_detail_shows_one_product():
             }
         ],
     }
+
+
+def test_a_product_names_its_image_by_an_absolute_url():
+    local = ItemFactory(image="catalog/shoes/olive.svg")
+    remote = ItemFactory(image="https://images.example.com/items/1.jpg")
+    bare = ItemFactory()
+    for item in (local, remote, bare):
+        SkuFactory(item=item)
+
+    listed = {p["item_id"]: p["image"] for p in _get(PRODUCTS).json()["results"]}
+    assert listed == {
+        local.item_id: "http://testserver/static/catalog/shoes/olive.svg",
+        remote.item_id: "https://images.example.com/items/1.jpg",
+        bare.item_id: None,
+    }
+    for item in (local, remote, bare):
+        assert _get(f"{PRODUCTS}/{item.item_id}").json()["image"] == listed[item.item_id]
 
 
 @pytest.mark.parametrize("item_id", ["999999999", "abc", str(2**63), "99999999999999999999", "0", "-1", "1.5"])

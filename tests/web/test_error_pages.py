@@ -36,10 +36,10 @@ def test_a_mistyped_address_gets_the_styled_404_from_a_real_server(tmp_path, set
 def test_a_failing_page_gets_the_styled_500(monkeypatch, settings):
     from cart.web import product_views
 
-    def broken():
+    def broken(**filters):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(product_views, "products_queryset", broken)
+    monkeypatch.setattr(product_views, "products_search", broken)
     client = Client(raise_request_exception=False)
     response = client.get("/products/")
 

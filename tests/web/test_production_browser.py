@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from catalog.models import Item
 from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, pages_at
 from tests.web.helpers import make_sku
 
@@ -51,3 +52,24 @@ def test_swagger_ui_renders_from_the_apps_own_files(open_page, production_server
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=15_000)
     assert page.locator(".swagger-ui .opblock").count() > 10
     assert elsewhere == []
+
+
+def test_product_images_load_under_hashed_names_and_an_uncollected_one_shows_the_placeholder(open_page):
+    shoe, lamp = make_sku("Trail Shoe", "19.99"), make_sku("Lost Lamp", "18.99")
+    Item.objects.filter(pk=shoe.item_id).update(image="catalog/shoes/olive.svg")
+    Item.objects.filter(pk=lamp.item_id).update(image="catalog/home/not-collected.svg")
+
+    page = open_page("/products/")
+    images = {
+        title: page.locator(".product-card", has_text=title).locator("img.product-image")
+        for title in ("Trail Shoe", "Lost Lamp")
+    }
+    hashed = r"\.[0-9a-f]{12}\.svg$"
+    expect(images["Trail Shoe"]).to_have_attribute("src", re.compile(r"^/static/catalog/shoes/olive" + hashed))
+    expect(images["Lost Lamp"]).to_have_attribute("src", re.compile(r"^/static/catalog/placeholder" + hashed))
+    for image in images.values():
+        image.scroll_into_view_if_needed()
+        assert image.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    page.goto(f"/products/{lamp.item_id}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lost Lamp")
