@@ -22,10 +22,11 @@ class ShardedQuerySet(models.QuerySet):
         return self.using(shard_for_user(user_id)).filter(user_id=user_id)
 
 
-class CartItem(models.Model):
-    """One line of a cart, as persisted. Redis holds the live copy.
+class PersistedLine(models.Model):
+    """A line as persisted on its user's shard: of the cart (``CartItem``) or saved for
+    later (``SavedItem``). Redis holds the live copy.
 
-    Write rows with ``CartItem.objects.for_user(uid).filter(...).update()`` or the
+    Write rows with ``<Model>.objects.for_user(uid).filter(...).update()`` or the
     persistence upsert, never ``save()``/``delete()``: Django emits a row-value
     ``WHERE (user_id, item_id, sku_id) = (…)`` for those, which MariaDB runs as a
     full scan.
@@ -36,7 +37,6 @@ class CartItem(models.Model):
     item_id = models.BigIntegerField()
     sku_id = models.BigIntegerField()
     quantity = models.PositiveSmallIntegerField()
-    checked = models.BooleanField(default=True)
     price_at_add = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True, default="")
     status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.UNKNOWN)
@@ -52,6 +52,15 @@ class CartItem(models.Model):
     objects = ShardedQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+
+
+class CartItem(PersistedLine):
+    """One line of a cart, as persisted."""
+
+    checked = models.BooleanField(default=True)
+
+    class Meta:
         db_table = "cart_item"
         indexes = [
             models.Index(fields=["deleted", "update_time"], name="cart_item_tombstones"),
@@ -63,27 +72,11 @@ class CartItem(models.Model):
         return f"user {self.user_id}: {self.item_id}:{self.sku_id} x{self.quantity}"
 
 
-class SavedItem(models.Model):
-    """One line of a shopper's "Saved for later" list, as persisted. Redis holds the live
-    copy, beside the cart (``cart.engine.keys.saved_key``); rows are written exactly as
-    ``CartItem`` rows are (same rules, same upsert), and carry the cart's version.
+class SavedItem(PersistedLine):
+    """One line of a shopper's "Saved for later" list, as persisted, beside the cart
+    (``cart.engine.keys.saved_key`` in Redis); rows carry the cart's version.
     ``create_time`` is when the line was saved.
     """
-
-    pk = models.CompositePrimaryKey("user_id", "item_id", "sku_id")
-    user_id = models.BigIntegerField()
-    item_id = models.BigIntegerField()
-    sku_id = models.BigIntegerField()
-    quantity = models.PositiveSmallIntegerField()
-    price_at_add = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True, default="")
-    status = models.CharField(max_length=16, choices=LineStatus.choices, default=LineStatus.UNKNOWN)
-    version = models.BigIntegerField()
-    deleted = models.BooleanField(default=False)
-    create_time = models.DateTimeField()
-    update_time = models.DateTimeField()
-
-    objects = ShardedQuerySet.as_manager()
 
     # Saved lines are never bought, so never selected: the codec reads rows of both
     # tables alike.

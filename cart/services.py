@@ -151,6 +151,11 @@ class LineCheck:
             return cls(item_id=item_id, sku_id=sku_id, status=LineStatus.UNKNOWN)
         return cls.of(item_id=item_id, sku_id=sku_id, info=held[sku_id])
 
+    def as_birth_args(self) -> list:
+        """The status, price at add and currency a new line is born with, as a script's
+        arguments (price "" when not known)."""
+        return [self.status, "" if self.price_at_add is None else str(self.price_at_add), self.currency]
+
     def as_script_arg(self) -> dict:
         check = {"f": (SAVED_PREFIX if self.saved else "") + line_id(self.item_id, self.sku_id), "s": self.status}
         if self.price_at_add is not None:
@@ -186,15 +191,7 @@ def cart_add_line(
         user_id=user_id,
         expected_version=expected_version,
         store=store or CartStore(),
-        args=[
-            field,
-            quantity,
-            settings.CART_MAX_LINES,
-            settings.CART_MAX_QUANTITY,
-            birth.status,
-            "" if birth.price_at_add is None else str(birth.price_at_add),
-            birth.currency,
-        ],
+        args=[field, quantity, settings.CART_MAX_LINES, settings.CART_MAX_QUANTITY, *birth.as_birth_args()],
         keyed=keyed,
     )
     info = info_of_line(held.get(sku_id), item_id=item_id)
@@ -442,14 +439,7 @@ def cart_move_to_cart(
             user_id=user_id,
             expected_version=expected_version,
             store=store or CartStore(),
-            args=[
-                field,
-                settings.CART_MAX_LINES,
-                settings.CART_MAX_QUANTITY,
-                now.status,
-                "" if now.price_at_add is None else str(now.price_at_add),
-                now.currency,
-            ],
+            args=[field, settings.CART_MAX_LINES, settings.CART_MAX_QUANTITY, *now.as_birth_args()],
         )
     except LineNotFound:
         raise LineNotFound(NOT_SAVED) from None

@@ -87,7 +87,7 @@ def catalog_import(*, items: list[dict], progress: Callable[[int, int], None] | 
             title=item["title"],
             category=item["category"],
             description=item["description"],
-            image=item["image"],
+            image=item.get("image", ""),  # optional in the file: none is no image
             active=item["active"],
             features=item["features"],
         )

@@ -15,12 +15,6 @@ from core.api.schema import errors
 from ops.ratelimit import CoreReadThrottle, CoreWriteThrottle
 
 
-def _with_cart_etag(response: Response) -> Response:
-    if response.status_code == status.HTTP_200_OK:
-        response["ETag"] = etag(response.data["cart_version"])
-    return response
-
-
 class SavedView(OneCallView):
     throttle_classes = [CoreReadThrottle]
 
@@ -33,6 +27,29 @@ class SavedView(OneCallView):
             response = Response(saved_json(saved))
         response["ETag"] = etag(saved.version)
         return response
+
+
+def _move_once(request, line_id: str, move, present) -> Response:
+    """A move between the lists: ``move`` is the service, ``present`` renders its change.
+    Takes no body; honours If-Match and Idempotency-Key; answers with the cart's ETag."""
+    item_id, sku_id = line_path(line_id)
+    parse_body(NoBodyIn, request)
+    version = expected_version(request)
+
+    def compute():
+        change = move(
+            user_id=request.user.pk,
+            item_id=item_id,
+            sku_id=sku_id,
+            expected_version=version,
+            store=request_store(request),
+        )
+        return status.HTTP_200_OK, present(change)
+
+    response = respond_once(request, compute)
+    if response.status_code == status.HTTP_200_OK:
+        response["ETag"] = etag(response.data["cart_version"])
+    return response
 
 
 class SaveForLaterView(OneCallView):
@@ -51,21 +68,7 @@ class SaveForLaterView(OneCallView):
         summary="Move a cart line to saved for later",
     )
     def post(self, request, line_id: str):
-        item_id, sku_id = line_path(line_id)
-        parse_body(NoBodyIn, request)
-        version = expected_version(request)
-
-        def save():
-            change = services.cart_save_for_later(
-                user_id=request.user.pk,
-                item_id=item_id,
-                sku_id=sku_id,
-                expected_version=version,
-                store=request_store(request),
-            )
-            return status.HTTP_200_OK, moved_to_saved_json(change)
-
-        return _with_cart_etag(respond_once(request, save))
+        return _move_once(request, line_id, services.cart_save_for_later, moved_to_saved_json)
 
 
 class MoveToCartView(OneCallView):
@@ -84,21 +87,7 @@ class MoveToCartView(OneCallView):
         summary="Move a saved line back into the cart",
     )
     def post(self, request, line_id: str):
-        item_id, sku_id = line_path(line_id)
-        parse_body(NoBodyIn, request)
-        version = expected_version(request)
-
-        def move():
-            change = services.cart_move_to_cart(
-                user_id=request.user.pk,
-                item_id=item_id,
-                sku_id=sku_id,
-                expected_version=version,
-                store=request_store(request),
-            )
-            return status.HTTP_200_OK, moved_to_cart_json(change)
-
-        return _with_cart_etag(respond_once(request, move))
+        return _move_once(request, line_id, services.cart_move_to_cart, moved_to_cart_json)
 
 
 class SavedLineView(OneCallView):

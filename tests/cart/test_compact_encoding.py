@@ -6,7 +6,7 @@ from django.conf import settings
 
 from cart.engine import keys
 from cart.engine.encoding import SHIPPED, encoding_warnings, required
-from cart.services import MergeEntry, cart_merge
+from cart.services import MergeEntry, cart_merge, cart_save_for_later
 from core.redis_client import get_redis
 from tests.cart.helpers import compactly_encoded
 from tests.conftest import db_all
@@ -29,6 +29,22 @@ def test_a_cart_of_priced_lines_is_a_listpack_within_its_memory_budget(_clean_re
     assert all(b"," in value for field, value in redis.hgetall(key).items() if field != b"_v")
     assert compactly_encoded(redis, key)
     assert redis.memory_usage(key) <= most_bytes
+
+
+def test_a_long_saved_list_is_a_listpack_too(_clean_redis):
+    # Past Redis's default of 128 entries: the shipped 512 keeps the list compact.
+    skus = [SkuFactory() for _ in range(150)]
+    for start in range(0, len(skus), settings.CART_MAX_LINES):
+        batch = skus[start : start + settings.CART_MAX_LINES]
+        cart_merge(user_id=82, entries=[MergeEntry(sku.item_id, sku.sku_id, 2) for sku in batch])
+        for sku in batch:
+            cart_save_for_later(user_id=82, item_id=sku.item_id, sku_id=sku.sku_id)
+    redis = get_redis()
+    key = keys.saved_key(82)
+    assert redis.hlen(key) == 150
+    assert redis.hlen(keys.cart_key(82)) == 1  # only _v: every line was moved
+    assert compactly_encoded(redis, key)
+    assert redis.memory_usage(key) <= 150 * 75  # about 69 bytes a line, as in a cart
 
 
 def test_the_shipped_settings_cover_what_carts_need():

@@ -176,3 +176,30 @@ def test_a_read_of_an_unchanged_cart_gets_same_from_redis_and_a_changed_one_gets
 
     assert len(third["items"]) == 120 and third["version"] > first["version"]
     assert hot_carts.held(shopper.user.pk) is not held
+
+
+def test_saved_for_later_reads_and_moves_are_one_script_call_each_and_no_sql(shopper):
+    sku, other = SkuFactory(), SkuFactory()
+    for s in (sku, other):
+        cart_add_line(user_id=shopper.user.pk, item_id=s.item_id, sku_id=s.sku_id)
+    shopper.get("/api/v1/cart")  # warms the SKU data
+    # Every script loaded once (another test may have flushed Redis's script cache).
+    shopper.send("POST", f"/api/v1/cart/items/{other.item_id}:{other.sku_id}/save-for-later")
+    shopper.get("/api/v1/saved")
+    shopper.send("POST", f"/api/v1/saved/{other.item_id}:{other.sku_id}/move-to-cart")
+    shopper.send("DELETE", "/api/v1/saved/1:1")
+
+    logs = []
+    for method, path in [
+        ("POST", f"/api/v1/cart/items/{sku.item_id}:{sku.sku_id}/save-for-later"),
+        ("GET", "/api/v1/saved"),
+        ("POST", f"/api/v1/saved/{sku.item_id}:{sku.sku_id}/move-to-cart"),
+        ("DELETE", f"/api/v1/saved/{other.item_id}:{other.sku_id}"),
+    ]:
+        with count_redis() as redis_log, capture_sql() as sql:
+            response = shopper.send(method, path)
+        assert response.status_code in (200, 204), (path, response.content)
+        logs.append((method, redis_log.round_trips, redis_log.commands, sql))
+
+    # Token, rate limit and the work, in one script each, whatever list they touch.
+    assert logs == [(method, 1, ["EVALSHA"], {}) for method in ("POST", "GET", "POST", "DELETE")]

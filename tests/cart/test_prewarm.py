@@ -14,7 +14,7 @@ from cart.engine.loading import cart_read_persisted
 from cart.engine.store import CartStore
 from cart.models import Cart
 from cart.persistence.prewarm import carts_prewarm
-from cart.services import cart_add_line, cart_update_line
+from cart.services import cart_add_line, cart_save_for_later, cart_update_line
 from cart.validity import line_checks_drain
 from tests.cart.helpers import cached, drain, persisted
 from tests.conftest import db_all
@@ -106,3 +106,24 @@ def test_the_command_shows_a_summary(_clean_redis):
     out = StringIO()
     call_command("prewarm", "--active-since", "1", stdout=out)
     assert "1 carts loaded (3 lines)" in out.getvalue() and "carts/s" in out.getvalue()
+
+
+def test_saved_lines_are_prewarmed_beside_their_cart_as_the_loader_builds_them(_clean_redis):
+    sku = SkuFactory(price__amount=Decimal("7.25"))
+    cart_add_line(user_id=67, item_id=sku.item_id, sku_id=sku.sku_id, quantity=4)
+    cart_add_line(user_id=67, item_id=8, sku_id=8)
+    line_checks_drain()
+    cart_save_for_later(user_id=67, item_id=sku.item_id, sku_id=sku.sku_id)
+    drain()
+    _clean_redis.delete(keys.cart_key(67), keys.saved_key(67))
+    _, loader_lines, loader_saved = cart_read_persisted(user_id=67)
+
+    summary = carts_prewarm(active_since=timedelta(days=7))
+
+    cart, saved = CartStore().read_many_with_saved([67])[67]
+    assert saved == loader_saved
+    assert [(line.id, line.quantity, line.price_at_add) for line in saved] == [
+        (f"{sku.item_id}:{sku.sku_id}", 4, Decimal("7.25"))
+    ]
+    assert [line.id for line in cart.lines] == [line.id for line in loader_lines] == ["8:8"]
+    assert summary.lines == 2

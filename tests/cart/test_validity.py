@@ -3,9 +3,17 @@
 from decimal import Decimal
 
 from cart.engine import keys
-from cart.models import CartItem
+from cart.engine.store import CartStore
+from cart.models import CartItem, SavedItem
 from cart.selectors import cart_get
-from cart.services import MergeEntry, cart_add_line, cart_merge, cart_remove_line, cart_update_line
+from cart.services import (
+    MergeEntry,
+    cart_add_line,
+    cart_merge,
+    cart_remove_line,
+    cart_save_for_later,
+    cart_update_line,
+)
 from cart.validity import line_checks_drain, lines_recheck_for_skus
 from catalog.cache import local_cache
 from catalog.models import Sku, Stock
@@ -150,3 +158,46 @@ def test_reads_show_a_sell_out_before_any_event_reached_the_cart():
     (view,) = cart_get(user_id=14).items
     assert (view.line.status, view.status, view.info.stock) == ("available", "out_of_stock", 0)
     assert cart_get(user_id=14).summary.checked_subtotal == Decimal("0.00")
+
+
+def _saved_status(user_id: int) -> dict[int, str]:
+    """Saved lines as Redis stores them (not as a read dresses them): the status recorded."""
+    raw = CartStore().read_many_with_saved([user_id])[user_id]
+    return {} if raw is None else {line.sku_id: line.status for line in raw[1]}
+
+
+def test_deactivating_a_product_marks_saved_lines_too_warm_and_cold(_clean_redis):
+    sku, other = SkuFactory(), SkuFactory()
+    for user_id in (21, 22):
+        cart_add_line(user_id=user_id, item_id=sku.item_id, sku_id=sku.sku_id)
+        cart_add_line(user_id=user_id, item_id=other.item_id, sku_id=other.sku_id)
+        line_checks_drain()
+        cart_save_for_later(user_id=user_id, item_id=sku.item_id, sku_id=sku.sku_id)
+    drain()
+    _clean_redis.delete(keys.cart_key(22), keys.saved_key(22))  # one cart is not in Redis
+    Sku.objects.filter(pk=sku.pk).update(active=False)
+
+    changed = lines_recheck_for_skus(sku_ids=[sku.sku_id])
+    drain()
+
+    assert changed == 2
+    assert _saved_status(21) == {sku.sku_id: "unavailable"}
+    assert SavedItem.objects.for_user(21).get(sku_id=sku.sku_id).status == "unavailable"
+    assert SavedItem.objects.for_user(22).get(sku_id=sku.sku_id).status == "unavailable"
+    assert {v.line.sku_id: v.line.status for v in cart_get(user_id=21).items} == {other.sku_id: "available"}
+    assert lines_recheck_for_skus(sku_ids=[sku.sku_id]) == 0
+
+
+def test_a_saved_line_reloaded_unchecked_is_queued_and_checked(_clean_redis):
+    sku = SkuFactory()
+    cart_add_line(user_id=23, item_id=sku.item_id, sku_id=sku.sku_id, quantity=2)
+    cart_save_for_later(user_id=23, item_id=sku.item_id, sku_id=sku.sku_id)  # before its check
+    drain()
+    _clean_redis.delete(keys.cart_key(23), keys.saved_key(23), keys.check_key(23))
+    assert SavedItem.objects.for_user(23).get(sku_id=sku.sku_id).status == "unknown"
+
+    cart_get(user_id=23)  # reloads the cart and its saved lines, and queues the unchecked
+    line_checks_drain()
+
+    assert _saved_status(23) == {sku.sku_id: "available"}
+    assert cart_get(user_id=23).items == []  # checked where it is: the saved list

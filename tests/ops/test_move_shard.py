@@ -18,7 +18,7 @@ from django.utils import timezone
 from cart.models import CartItem
 from cart.persistence import shard_move
 from cart.persistence.shard_move import TABLES, attach_target, detach_target
-from cart.services import cart_add_line, cart_update_line
+from cart.services import cart_add_line, cart_save_for_later, cart_update_line
 from core.sharding import SHARD_ALIASES, expand_shard_urls, shard_for_user
 from tests.cart.helpers import drain
 from tests.conftest import db_all, needs_mysql
@@ -56,6 +56,8 @@ def shard_with_carts():
     for uid in users:
         for n in range(1, 6):
             cart_add_line(user_id=uid, item_id=n, sku_id=n * 10, quantity=n)
+        # One line saved for later: a saved_item row, and a tombstone in cart_item.
+        cart_save_for_later(user_id=uid, item_id=5, sku_id=50)
     drain()
     return users
 
@@ -87,6 +89,10 @@ def test_a_shard_is_copied_verified_and_the_new_map_printed(shard_with_carts, ta
     assert f"cart_item: copied {lines}," in output and f"rows {lines} / {lines}" in output
     assert _target_rows(target_url, "SELECT COUNT(*) FROM cart_item") == [(lines,)]
     assert _target_rows(target_url, "SELECT COUNT(*) FROM cart") == [(len(shard_with_carts),)]
+    assert f"saved_item: copied {len(shard_with_carts)}," in output
+    assert _target_rows(target_url, "SELECT SUM(quantity), COUNT(*) FROM saved_item") == [
+        (5 * len(shard_with_carts), len(shard_with_carts))
+    ]
     # The same partitioned tables as a shard: the migrations ran on the target.
     assert _target_rows(
         target_url,
@@ -124,7 +130,7 @@ def test_a_change_made_during_the_copy_is_carried_over_by_the_catch_up(shard_wit
     rows = _target_rows(
         target_url, "SELECT item_id, quantity FROM cart_item WHERE user_id = %s ORDER BY item_id", [uid]
     )
-    assert rows == [(1, 41), (2, 2), (3, 3), (4, 4), (5, 5), (9, 3)]
+    assert rows == [(1, 41), (2, 2), (3, 3), (4, 4), (5, 0), (9, 3)]  # 5 was saved for later: a tombstone
 
 
 def test_the_cut_over_pass_copies_only_what_changed_since(shard_with_carts, target_url):

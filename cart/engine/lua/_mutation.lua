@@ -59,21 +59,33 @@ local function line_count()
   return redis.call('HLEN', cart_key) - 1
 end
 
-local function get_line(field)
-  local raw = redis.call('HGET', cart_key, field)
+local function line_in(key, field)
+  local raw = redis.call('HGET', key, field)
   if raw then
     return line_decode(raw)
   end
   return nil
 end
 
+local function get_line(field)
+  return line_in(cart_key, field)
+end
+
 -- A saved-for-later line (same value format; never checked), or nil.
 local function get_saved(field)
-  local raw = redis.call('HGET', saved_key, field)
-  if raw then
-    return line_decode(raw)
+  return line_in(saved_key, field)
+end
+
+-- Grow an existing line by `quantity`, capped at `max_quantity`; a line still waiting for
+-- its check learns `status`, what is known now, as the check would. Returns whether
+-- the quantity was capped.
+local function grow(line, quantity, max_quantity, status)
+  local wanted = line.q + quantity
+  line.q = math.min(wanted, max_quantity)
+  if line.s == 'unknown' then
+    line.s = status
   end
-  return nil
+  return wanted > max_quantity
 end
 
 -- Rolling upgrade: a cart still holding format 1 lines is a hashtable (their values are

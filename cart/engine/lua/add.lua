@@ -10,16 +10,7 @@ local status, price, currency = ARGV[8], ARGV[9], ARGV[10]
 local line = get_line(field)
 local capped = false
 if line then
-  local wanted = line.q + quantity
-  if wanted > max_quantity then
-    capped = true
-    wanted = max_quantity
-  end
-  line.q = wanted
-  -- A line still waiting for its check learns what is known now, as the check would.
-  if line.s == 'unknown' then
-    line.s = status
-  end
+  capped = grow(line, quantity, max_quantity, status)
 else
   if line_count() >= max_lines then
     idem_done('Ecart_full')

@@ -16,15 +16,7 @@ end
 local line = get_line(field)
 local capped = false
 if line then
-  local wanted = line.q + saved.q
-  if wanted > max_quantity then
-    capped = true
-    wanted = max_quantity
-  end
-  line.q = wanted
-  if line.s == 'unknown' then
-    line.s = status
-  end
+  capped = grow(line, saved.q, max_quantity, status)
 else
   if line_count() >= max_lines then
     return reply({err = 'cart_full'})
