@@ -5,10 +5,12 @@ The browser and its helpers: ``tests/web/browser.py`` and ``tests/web/conftest.p
 """
 
 import os
+import re
 from pathlib import Path
 
 from cart.selectors import cart_get
-from cart.services import cart_add_line
+from cart.services import cart_add_line, cart_save_for_later
+from catalog.models import Item
 from tests.factories import UserFactory
 from tests.web.browser import (
     BROWSER_TESTS,
@@ -109,7 +111,7 @@ def test_an_unavailable_line_is_gray_with_its_message(open_page):
     gone = line(page, "Brass Desk Lamp")
     assert gone.get_by_text("This item is no longer available").is_visible()
     assert gone.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(241, 242, 244)"
-    assert gone.locator(".line-title").evaluate("el => getComputedStyle(el).color") == "rgb(138, 146, 156)"
+    assert gone.locator(".line-title").evaluate("el => getComputedStyle(el).color") == "rgb(91, 100, 112)"
     assert page.locator("#subtotal").inner_text() == "$89.00"
 
 
@@ -132,14 +134,35 @@ def test_without_javascript_every_control_still_works(open_page):
 
 
 def _showcase_cart():
-    """A realistic cart for the screenshots: checked lines, a price drop, one sold out, one gone."""
+    """A realistic cart for the screenshots: checked lines, a price drop, one sold out, one
+    gone, and two lines saved for later (one of them cheaper now); every item has its
+    category and picture, as the demo catalog's do."""
     user = UserFactory(username="demo")
+
+    def item(title, price, category, picture, stock=50, **attributes):
+        sku = make_sku(title, price, stock=stock, **attributes)
+        Item.objects.filter(pk=sku.item_id).update(category=category, image=f"catalog/{category}/{picture}.svg")
+        return sku
+
+    saved = [
+        (item("Cast Iron Skillet", "34.00", "kitchen", "black", size="26 cm"), 1, "39.00"),
+        (item("Linen Throw Pillow", "29.50", "home", "white", colour="Oat"), 2, None),
+    ]
+    for sku, quantity, price_at_add in saved:
+        cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id, quantity=quantity)
+        mark_checked(user.pk, sku, "available", price_at_add=price_at_add)
+        cart_save_for_later(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id)
     lines = [
-        (make_sku("Fjordwell Plush Bath Towel", "24.99", colour="Olive", size="Large"), 2, "27.99", "available"),
-        (make_sku("Trail Running Shoe", "89.00", size="42", width="Regular"), 1, None, "available"),
-        (make_sku("Stoneware Pour-Over Set", "46.50", colour="Sand"), 1, "42.00", "available"),
-        (make_sku("Merino Wool Beanie", "19.00", colour="Charcoal", stock=0), 1, None, "out_of_stock"),
-        (make_sku("Brass Desk Lamp", "64.00", finish="Brass"), 1, None, "available"),
+        (
+            item("Fjordwell Plush Bath Towel", "24.99", "home", "olive", colour="Olive", size="Large"),
+            2,
+            "27.99",
+            "available",
+        ),
+        (item("Trail Running Shoe", "89.00", "shoes", "navy", size="42", width="Regular"), 1, None, "available"),
+        (item("Stoneware Pour-Over Set", "46.50", "kitchen", "white", colour="Sand"), 1, "42.00", "available"),
+        (item("Merino Wool Beanie", "19.00", "apparel", "grey", colour="Charcoal", stock=0), 1, None, "out_of_stock"),
+        (item("Brass Desk Lamp", "64.00", "home", "red", finish="Brass"), 1, None, "available"),
     ]
     for sku, quantity, price_at_add, status in reversed(lines):
         cart_add_line(user_id=user.pk, item_id=sku.item_id, sku_id=sku.sku_id, quantity=quantity)
@@ -157,7 +180,17 @@ def test_the_cart_page_at_desktop_and_phone_width(open_page, tmp_path):
         log_in(page, user)
         page.goto("/cart/")  # without the login message, as a shopper sees it later
         assert page.locator("li.cart-line").count() == 5
+        assert page.locator("li.saved-line").count() == 2
         # Usable at phone width: nothing wider than the screen, so no sideways scrolling.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
         page.screenshot(path=str(screenshots / f"cart-{name}.png"), full_page=True)
         assert (screenshots / f"cart-{name}.png").stat().st_size > 10_000  # a page, not a blank
+        # The review: what "Place order" would buy, and what it leaves out and why.
+        page.get_by_role("button", name="Proceed to checkout").click()
+        page.wait_for_url(re.compile(r"/checkout/"))
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+        page.screenshot(path=str(screenshots / f"review-{name}.png"), full_page=True)
+        assert (screenshots / f"review-{name}.png").stat().st_size > 10_000
+        page.goto("/products/")
+        page.screenshot(path=str(screenshots / f"products-{name}.png"), full_page=False)
+        assert (screenshots / f"products-{name}.png").stat().st_size > 10_000
