@@ -41,6 +41,7 @@ os.environ.setdefault("REDIS_KEY_PREFIX", "benchpeer:")
 import bench  # noqa: E402
 import bench_servers  # noqa: E402
 import django  # noqa: E402
+from cpu_split import CpuSplit, pids_named  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -526,6 +527,7 @@ class Run:
     failed: int  # answers other than 2xx and 3xx
     socket_errors: int  # connect, read, write errors and timeouts
     landed: int = 0  # the quantity the run added to the baskets (carts)
+    cpu: dict[str, float] = field(default_factory=dict)  # µs of CPU per answered request, by part
 
     @property
     def answered(self) -> int:
@@ -581,8 +583,8 @@ def _free_port() -> int:
 
 def _serve(
     processes: Processes, name: str, argv: Callable[[int], list[str]], *, cwd: Path, env: dict, log: Path, ready: str
-) -> int:
-    """Start a server on a free port; return the port once ``ready`` answers 200."""
+) -> tuple[int, int]:
+    """Start a server on a free port; return the port and the server's pid once ``ready`` answers 200."""
     port = _free_port()
     process = processes.start(argv(port), cwd=cwd, env=env, log=log)
     deadline = time.monotonic() + 60
@@ -590,7 +592,7 @@ def _serve(
         with contextlib.suppress(OSError):
             if _http(port, "GET", ready)[0] == 200:
                 print(f"{name}: listening on port {port}", flush=True)
-                return port
+                return port, process.pid
         time.sleep(0.2)
     raise RuntimeError(f"{name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
@@ -605,12 +607,27 @@ class Contender:
     script: Path
     prepare: Callable[[], None]  # before every wrk run, warm-up too: empty the baskets (carts)
     landed: Callable[[], int]  # after the measured run: the quantity it added
+    server_pid: int = 0  # the server's main process (its workers are its children)
     enter: Callable[[], None] = lambda: None  # before its warm-up
     leave: Callable[[], None] = lambda: None  # after its measured run, whatever happened
+    worker_pids: Callable[[], list[int]] = lambda: []  # a write-behind worker's, when one runs
     runs: list[Run] = field(default_factory=list)
 
     def median(self, figure: str) -> float:
         return statistics.median(getattr(r, figure) for r in self.runs)
+
+    def median_cpu(self, part: str) -> float:
+        return statistics.median(r.cpu.get(part, 0.0) for r in self.runs)
+
+    def cpu_split(self) -> CpuSplit:
+        return CpuSplit(
+            {
+                "web server (Python, HTTP)": lambda: [self.server_pid],
+                "Redis": lambda: pids_named("redis-server"),
+                "MariaDB": lambda: pids_named("mariadbd", "mysqld"),
+                "write-behind worker": self.worker_pids,
+            }
+        )
 
 
 def _round(contender: Contender, args) -> Run:
@@ -619,7 +636,10 @@ def _round(contender: Contender, args) -> Run:
         contender.prepare()
         _wrk(contender.script, contender.port, WARM_UP_SECONDS, args.connections)
         contender.prepare()
+        split = contender.cpu_split()
+        split.start()
         run = _wrk(contender.script, contender.port, args.seconds, args.connections)
+        run.cpu = split.stop(run.answered)
         run.landed = contender.landed()
     finally:
         contender.leave()
@@ -657,6 +677,9 @@ class ConsumerSwitch:
         self.worker = self.processes.start(argv, cwd=ROOT, env=env, log=self.log)
         time.sleep(3)  # its consumer thread is reading before the warm-up starts
 
+    def pids(self) -> list[int]:
+        return [self.worker.pid] if self.worker is not None else []
+
     def off(self) -> None:
         deadline = time.monotonic() + 300
         while persistence_backlog() and time.monotonic() < deadline:
@@ -689,6 +712,17 @@ def _table(contenders: list[Contender], rounds: int) -> str:
         + f"{sum(r.failed + r.socket_errors for r in c.runs)} |"
         for c in contenders
     ]
+    return "\n".join([header, rule, *rows])
+
+
+def _cpu_table(contenders: list[Contender]) -> str:
+    """Median µs of CPU per answered request, by part of the machine, per contender."""
+    parts = list(dict.fromkeys(part for c in contenders for r in c.runs for part in r.cpu))
+    header = "| µs of CPU per request | " + " | ".join(c.name for c in contenders) + " |"
+    rule = "|---|" + "---:|" * len(contenders)
+    rows = [f"| {part} | " + " | ".join(f"{c.median_cpu(part):,.0f}" for c in contenders) + " |" for part in parts]
+    totals = [statistics.median(sum(r.cpu.values()) for r in c.runs) for c in contenders]
+    rows.append("| **all** | " + " | ".join(f"**{t:,.0f}**" for t in totals) + " |")
     return "\n".join([header, rule, *rows])
 
 
@@ -763,6 +797,14 @@ What the measured runs left in the baskets (carts), against the adds wrk counted
 (an add in flight when wrk stops is done by the server but not counted, so a few more can land):
 
 {_landed([oscar, *ours])}
+
+Where each answered request's CPU went (medians of the rounds; `scripts/cpu_split.py`: each
+part's processes from `/proc` before and after the measured run, wrk from the bench's own
+children, the rest is the machine's busy time less all of them). Two cores for a second are
+2,000,000 µs, so a request costing T µs of the machine allows at most 2,000,000 ÷ T per
+second; a ratio between two contenders is the ratio of their totals when the cores are busy:
+
+{_cpu_table([oscar, *ours])}
 
 Versions: {versions_line}.
 
@@ -855,7 +897,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
     data = json.loads(peer.tool("setup", str(USERS), str(args.products)).splitlines()[-1])
     products, sessions = data["products"], data["sessions"]
 
-    peer_port = _serve(
+    peer_port, peer_pid = _serve(
         processes,
         f"{PEER} {PEER_VERSION}",
         lambda port: peer.argv(args.workers, port),
@@ -873,7 +915,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
     print(f"peer: one add checked: {verified}", flush=True)
 
     server = bench_servers.SERVERS[args.server]
-    our_port = _serve(
+    our_port, our_pid = _serve(
         processes,
         "this service",
         lambda port: server.argv(args.workers, port),
@@ -894,6 +936,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
         peer_script,
         prepare=lambda: peer.tool("reset"),
         landed=peer.basket_quantity,
+        server_pid=peer_pid,
     )
 
     def contender(name: str) -> Contender:
@@ -903,6 +946,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
             our_script,
             prepare=lambda: bench._empty_carts(user_ids),
             landed=lambda: _cart_quantity(user_ids),
+            server_pid=our_pid,
         )
 
     ours = []
@@ -912,6 +956,7 @@ def _run(args, folder: Path, processes: Processes, cleanup: contextlib.ExitStack
         consumer = ConsumerSwitch(processes, folder)
         with_consumer = contender("this service: add to cart, consumer running")
         with_consumer.enter, with_consumer.leave = consumer.on, consumer.off
+        with_consumer.worker_pids = consumer.pids
         ours.append(with_consumer)
 
     for n in range(args.rounds):
