@@ -390,11 +390,11 @@ def cart_merge(
 
 
 # --- saved for later --------------------------------------------------------------------
-
-NOT_SAVED = "That item is not in your saved list."
 # The list lives beside the cart in the user's hash slot and shares its version: each
 # move is one script that changes both, so a line is never in neither list nor counted
 # twice, and If-Match on the cart's version covers both.
+
+NOT_SAVED = "That item is not in your saved list."
 
 
 def cart_save_for_later(

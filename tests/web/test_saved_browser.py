@@ -81,10 +81,11 @@ def test_a_shoppers_walk_with_a_line_saved_and_moved_back(open_page, viewport):
     assert errors == []
 
 
-def test_a_guest_is_asked_to_log_in_to_save_and_keeps_the_cart(open_page):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_guest_is_asked_to_log_in_to_save_and_keeps_the_cart(open_page, viewport):
     make_sku("Trail Running Shoe", "89.00", size="42")
     user = UserFactory()
-    page = open_page("/products/")
+    page = open_page("/products/", viewport=viewport)
     page.get_by_role("button", name="Add Trail Running Shoe to cart").click()
     page.goto("/cart/")
 
@@ -99,6 +100,7 @@ def test_a_guest_is_asked_to_log_in_to_save_and_keeps_the_cart(open_page):
     assert line(page, "Trail Running Shoe").is_visible()  # merged into the account
     line(page, "Trail Running Shoe").get_by_role("button", name="Save Trail Running Shoe for later").click()
     saved_line(page, "Trail Running Shoe").wait_for()
+    assert fits(page), viewport
 
 
 def test_undo_brings_a_removed_line_back_in_place(open_page):
