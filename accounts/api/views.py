@@ -1,5 +1,6 @@
+import re
+
 from django.contrib.auth import logout
-from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -23,8 +24,19 @@ from ops.ratelimit import CoreWriteThrottle
     }
 )
 class UsernameField(StrictCharField):
+    # Checked here, not as a field validator: the schema generator turns a validator's
+    # regular expression into a JSON Schema `pattern`, whose `\w` is ASCII only, and the
+    # document would then refuse "José" while the server takes it.
+    _ALLOWED = re.compile(r"[\w.@+-]+")
+
     def __init__(self, **kwargs):
-        super().__init__(max_length=150, validators=[RegexValidator(r"^[\w.@+-]+\Z")], **kwargs)
+        super().__init__(max_length=150, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not self._ALLOWED.fullmatch(value):
+            raise serializers.ValidationError("Use letters, digits and @ . + - _ only.")
+        return value
 
 
 class CredentialsIn(StrictSerializer):

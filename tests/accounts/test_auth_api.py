@@ -327,3 +327,19 @@ def test_a_warm_authenticated_cart_read_runs_no_sql(django_assert_num_queries):
     assert response.status_code == 200
     assert [line["id"] for line in response.json()["items"]] == [f"{sku.item_id}:{sku.sku_id}"]
     assert [q["sql"] for shard in shards for q in shard.captured_queries] == []
+
+
+def test_the_documented_username_takes_what_the_server_takes(db):
+    # The API fuzzer once registered "ñ𡕩Þ" (201) against a document whose `pattern`, with
+    # JSON Schema's ASCII-only \w, refused it. The rule is described in words instead.
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    username = document["components"]["schemas"]["CredentialsIn"]["properties"]["username"]
+
+    accepted = _post(REGISTER, {"username": "ñ\U00021569Þ", "password": PASSWORD})
+    refused = _post(REGISTER, {"username": "two words", "password": PASSWORD})
+
+    assert "pattern" not in username and "any script" in username["description"]
+    assert accepted.status_code == 201
+    assert refused.status_code == 400 and "username" in refused.json()["fields"]
