@@ -58,8 +58,7 @@ def saved_json(saved: SavedView) -> dict:
 
 def moved_to_saved_json(change: LineChange) -> dict:
     """The reply to a save-for-later: the line as it now is in the list."""
-    info = info_of_line(sku_info_many([change.line.sku_id]).get(change.line.sku_id), item_id=change.line.item_id)
-    return {"cart_version": change.cart_version, "saved": saved_line_json(LineView(line=change.line, info=info))}
+    return {"cart_version": change.cart_version, "saved": saved_line_json(_dressed(change.line))}
 
 
 def moved_to_cart_json(change: LineChange) -> dict:
@@ -127,10 +126,14 @@ def cart_body(*, user_id: int, raw: RawCart) -> bytes:
     return body
 
 
+def _dressed(line: CartLine) -> LineView:
+    """One line after a change with its SKU data, as the lines of ``GET /cart`` have theirs."""
+    return LineView(line=line, info=info_of_line(sku_info_many([line.sku_id]).get(line.sku_id), item_id=line.item_id))
+
+
 def changed_line_json(line: CartLine) -> dict:
     """One line after a change, dressed like the lines of ``GET /cart``."""
-    info = info_of_line(sku_info_many([line.sku_id]).get(line.sku_id), item_id=line.item_id)
-    return line_json(LineView(line=line, info=info))
+    return line_json(_dressed(line))
 
 
 def line_change_json(change: LineChange) -> dict:

@@ -12,6 +12,7 @@ from cart.api import schemas
 from cart.api.conditions import IDEMPOTENCY_KEY, IF_MATCH, expected_version, respond_once
 from cart.api.presenters import merge_json, merge_report, summary_json
 from cart.api.replays import merge_payload
+from cart.api.views import parse_body
 from cart.services import MergePolicy
 from core.api.dates import iso_utc
 from core.api.fields import StrictSerializer
@@ -68,12 +69,6 @@ SharedCartOut = inline_serializer(
 )
 
 
-def _parse(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def share_url(request, token: str) -> str:
     return request.build_absolute_uri(reverse("cart:shared", args=[token]))
 
@@ -118,7 +113,7 @@ class ShareView(APIView):
     )
     def post(self, request):
         require_feature("sharing")
-        _parse(ShareIn, request)
+        parse_body(ShareIn, request)
 
         def share():
             link = sharing.cart_share(cart=selectors.cart_get(user_id=request.user.pk))
@@ -157,7 +152,7 @@ class SharedCartImportView(APIView):
         summary="Merge a shared cart into the caller's cart (merge rules; skipped lines listed)",
     )
     def post(self, request, token: str):
-        data = _parse(ImportIn, request)
+        data = parse_body(ImportIn, request)
         version = expected_version(request)
 
         def import_():

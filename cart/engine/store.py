@@ -93,9 +93,15 @@ class RawCart:
         return f"RawCart(version={self.version}, lines={self.lines!r})"
 
 
-def _saved_lines(flat: dict | list) -> list[CartLine]:
-    items = flat.items() if isinstance(flat, dict) else zip(flat[::2], flat[1::2], strict=True)
-    return [line_from_redis(field, value) for field, value in items]
+def _pairs(flat_or_dict):
+    """(field, value) of a hash as redis-py gives it (a dict) or as a script does (flat)."""
+    if isinstance(flat_or_dict, dict):
+        return flat_or_dict.items()
+    return zip(flat_or_dict[::2], flat_or_dict[1::2], strict=True)
+
+
+def _saved_lines(flat_or_dict) -> list[CartLine]:
+    return [line_from_redis(field, value) for field, value in _pairs(flat_or_dict)]
 
 
 def fill_keys(user_id: int) -> list[str]:
@@ -104,14 +110,9 @@ def fill_keys(user_id: int) -> list[str]:
 
 
 def _decode_hash(flat_or_dict) -> RawCart | None:
-    items = (
-        flat_or_dict.items()
-        if isinstance(flat_or_dict, dict)
-        else zip(flat_or_dict[::2], flat_or_dict[1::2], strict=True)
-    )
     version = None
     fields = []
-    for field, value in items:
+    for field, value in _pairs(flat_or_dict):
         if field in (b"_v", "_v"):
             version = int(value)
         else:

@@ -176,14 +176,18 @@ def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[i
     for state in states:
         if state.key not in newest or state.version > newest[state.key].version:
             newest[state.key] = state
-    line_params: list = []
-    saved_params: list = []
-    for s in newest.values():
-        params = saved_params if s.saved else line_params
-        params += [s.user_id, s.item_id, s.sku_id, s.quantity]
-        if not s.saved:
-            params.append(s.checked)
-        params += [
+    cart_states = [s for s in newest.values() if not s.saved]
+    saved_states = [s for s in newest.values() if s.saved]
+
+    def row(s: LineState) -> list:
+        # The columns of _LINE_COLUMNS, or of _SAVED_COLUMNS (no ``checked``) for a saved line.
+        checked = [] if s.saved else [s.checked]
+        return [
+            s.user_id,
+            s.item_id,
+            s.sku_id,
+            s.quantity,
+            *checked,
             None if s.price_at_add is None else str(s.price_at_add),
             s.currency,
             s.status,
@@ -192,15 +196,15 @@ def write_states(alias: str, states: list[LineState], headers: dict[int, tuple[i
             time(s.added_at_ms),
             time(s.updated_at_ms),
         ]
+
     header_params: list = []
     for user_id, (version, changed_at_ms) in headers.items():
         header_params += [user_id, version, time(changed_at_ms)]
     with transaction.atomic(using=alias), connection.cursor() as cursor:
-        if line_params:
-            cursor.execute(_line_upsert_sql(connection.vendor, len(line_params) // len(_LINE_COLUMNS)), line_params)
-        if saved_params:
-            rows = len(saved_params) // len(_SAVED_COLUMNS)
-            cursor.execute(_line_upsert_sql(connection.vendor, rows, saved=True), saved_params)
+        for table_states, saved in ((cart_states, False), (saved_states, True)):
+            if table_states:
+                sql = _line_upsert_sql(connection.vendor, len(table_states), saved=saved)
+                cursor.execute(sql, [value for s in table_states for value in row(s)])
         if headers:
             cursor.execute(_cart_upsert_sql(connection.vendor, len(headers)), header_params)
 
