@@ -1,6 +1,6 @@
 """The shop in Chromium against gunicorn under production settings (DEBUG off, CSRF
 enforced, static files served by the app itself): styled pages, a working script, an
-add to cart, and Swagger UI with nothing fetched from another host."""
+add to cart, saving for later and Undo, and Swagger UI with nothing fetched from another host."""
 
 import re
 
@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Item
-from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, pages_at
+from tests.web.browser import BROWSER_TESTS, DESKTOP, PHONE, line, pages_at
 from tests.web.helpers import make_sku
 
 pytestmark = BROWSER_TESTS
@@ -73,3 +73,34 @@ def test_product_images_load_under_hashed_names_and_an_uncollected_one_shows_the
 
     page.goto(f"/products/{lamp.item_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Lost Lamp")
+
+
+def test_save_for_later_move_back_and_undo_under_production_settings(open_page):
+    # CSRF enforced and the page's script posting the forms: the saved list and Undo as a
+    # browser meets them on the real server, not through the test client.
+    make_sku("Trail Shoe", "19.99")
+    failed = []
+    page = open_page("/accounts/signup/", viewport=PHONE)
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    # Signed up on this server: its password hashers are production's, not the tests' fast one.
+    page.locator("input[name=username]").fill("prod-shopper")
+    page.locator("input[name=password1]").fill("a-long-passphrase")
+    page.locator("input[name=password2]").fill("a-long-passphrase")
+    page.locator("main form button[type=submit]").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.goto("/products/")
+    page.get_by_role("button", name="Add Trail Shoe to cart").click()
+    page.goto("/cart/")
+    saved = page.locator("li.saved-line", has_text="Trail Shoe")
+
+    line(page, "Trail Shoe").get_by_role("button", name="Save Trail Shoe for later").click()
+    expect(saved).to_have_count(1)
+    saved.get_by_role("button", name="Move Trail Shoe to cart").click()
+    expect(line(page, "Trail Shoe")).to_have_count(1)
+    line(page, "Trail Shoe").get_by_role("button", name="Remove Trail Shoe").click()
+    page.get_by_role("button", name="Undo").click()
+
+    expect(page.get_by_text("Trail Shoe is back in your cart.")).to_be_visible()
+    expect(line(page, "Trail Shoe")).to_have_count(1)
+    assert saved.count() == 0
+    assert failed == []
