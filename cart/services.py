@@ -319,18 +319,35 @@ def cart_record_checks(*, user_id: int, checks: list[LineCheck], store: CartStor
     """Record catalog checks of lines: status, and the price at add if not yet known.
 
     Lines removed meanwhile stay removed; quantities are never touched. Returns the
-    number of lines that changed. Does not load a cold cart: its shard rows are
-    updated by the caller instead (see ``cart.validity``).
+    number of lines that changed. Does not load a cold cart (raises ``NotLoaded``): its
+    shard rows are updated by the caller instead (see ``cart.validity``).
     """
-    reply, _ = _mutate(
-        "set_status",
-        user_id=user_id,
-        expected_version=None,
-        store=store or CartStore(),
-        args=[json.dumps([c.as_script_arg() for c in checks])],
-        load=False,
+    changed, cold = carts_record_checks({user_id: checks}, store=store)
+    if cold:
+        raise NotLoaded(user_id)
+    return changed
+
+
+def carts_record_checks(
+    checks_by_user: dict[int, list[LineCheck]], *, store: CartStore | None = None
+) -> tuple[int, list[int]]:
+    """``cart_record_checks`` for many carts in one round trip (per Redis node), as the
+    check consumer records a batch. Returns the lines changed and the users whose cart
+    is not in Redis."""
+    users = list(checks_by_user)
+    for user_id in users:
+        hot_carts.drop(user_id)  # this process's copy; the others hear the script's announcement
+    replies = (store or CartStore()).mutate_many(
+        "set_status", [(u, [json.dumps([c.as_script_arg() for c in checks_by_user[u]])]) for u in users]
     )
-    return reply["changed"]
+    changed, cold = 0, []
+    for user_id, reply in zip(users, replies, strict=True):
+        if reply.get("err") == "not_loaded":
+            cold.append(user_id)
+            continue
+        metrics.CART_OPERATIONS.labels("set_status", "ok").inc()
+        changed += reply["changed"]
+    return changed, cold
 
 
 def cart_set_line_status(

@@ -4,8 +4,11 @@ Adding a line never queries the catalog's database: it takes the status and pric
 SKU caches already hold (``unknown`` when they hold nothing), and the add script queues
 the new line on the check stream in the same atomic call. The consumer here (run by the
 worker's consumer thread) checks a whole batch against MySQL with three queries and
-records each line's status and price at add with one script call per cart; a check that
-finds a line as it already is changes nothing, not even the cart's version. A product
+records each line's status and price at add with one script call per cart, all of the
+batch's calls in one round trip; a check that finds a line as it already is changes
+nothing, not even the cart's version. The SKU caches are corrected (and the web
+processes told) only where they held something else, so confirming what they hold costs
+the request path nothing. A product
 deactivated later reaches the carts that hold it through ``lines_recheck_for_skus``,
 which finds them with the ``sku_id`` index of each shard (the reverse index; see
 docs/async-flows.md).
@@ -17,11 +20,10 @@ from collections import defaultdict
 from cart.engine import keys, streams
 from cart.engine.lines import SAVED_PREFIX, split_line_id
 from cart.engine.status import line_status
-from cart.engine.store import CartStore, NotLoaded
 from cart.engine.streams import consumer_name, ensure_group
 from cart.models import CartItem, LineStatus, SavedItem
-from cart.services import LineCheck, cart_record_checks
-from catalog.cache import SkuInfo, sku_info_refresh
+from cart.services import LineCheck, carts_record_checks
+from catalog.cache import SkuInfo, sku_info_refresh, sku_info_verify
 from core.redis_client import AnyRedis, get_redis
 from core.sharding import SHARD_ALIASES
 
@@ -37,20 +39,16 @@ Line = tuple[int, int, bool]
 
 
 def _record(lines_by_user: dict[int, list[Line]], infos: dict[int, SkuInfo]) -> tuple[int, list[int]]:
-    """Record checks per cart (its lines and saved lines); return (lines changed, users
-    whose cart is not in Redis)."""
-    store = CartStore()
-    changed, cold = 0, []
-    for user_id, lines in lines_by_user.items():
-        checks = [
+    """Record checks per cart (its lines and saved lines), all carts in one round trip;
+    return (lines changed, users whose cart is not in Redis)."""
+    checks = {
+        user_id: [
             LineCheck.of(item_id=item_id, sku_id=sku_id, info=infos.get(sku_id), saved=saved)
             for item_id, sku_id, saved in lines
         ]
-        try:
-            changed += cart_record_checks(user_id=user_id, checks=checks, store=store)
-        except NotLoaded:
-            cold.append(user_id)
-    return changed, cold
+        for user_id, lines in lines_by_user.items()
+    }
+    return carts_record_checks(checks)
 
 
 def _read(client, stream_keys: list[str], consumer: str, count: int, block_ms: int | None) -> list[tuple[str, list]]:
@@ -96,7 +94,7 @@ def line_checks_drain(
         return 0
     changed = 0
     if lines_by_user:
-        infos = sku_info_refresh({sku for lines in lines_by_user.values() for _, sku, _ in lines})
+        infos = sku_info_verify({sku for lines in lines_by_user.values() for _, sku, _ in lines})
         changed, _ = _record(lines_by_user, infos)  # a cold cart re-queues its unchecked lines on load
     streams.ack(client, GROUP, done)
     return changed

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,9 +44,29 @@ class SkuInfo:
     stock: int | None
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data["price"] = None if self.price is None else str(self.price)
+        # By hand, not dataclasses.asdict: that deep-copies every value, and a check of a
+        # batch of lines stores up to hundreds of these.
+        data = {
+            "sku_id": self.sku_id,
+            "item_id": self.item_id,
+            "title": self.title,
+            "attributes": self.attributes,
+            "sellable": self.sellable,
+            "price": None if self.price is None else str(self.price),
+            "currency": self.currency,
+            "stock": self.stock,
+        }
         return json.dumps(data, separators=(",", ":"))
+
+    def same_for_carts(self, other: "SkuInfo | None") -> bool:
+        """Whether ``other`` tells a cart what this does: everything equal but the stock
+        level, of which only "in stock or not" counts (stock hints may lag the database
+        by a sync interval by design)."""
+        if other is None:
+            return False
+        in_stock = self.stock is None or self.stock > 0
+        other_in_stock = other.stock is None or other.stock > 0
+        return in_stock == other_in_stock and replace(self, stock=None) == replace(other, stock=None)
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> "SkuInfo":
@@ -171,21 +191,24 @@ def _keep_locally(infos: dict[int, SkuInfo | None]) -> None:
 
 
 def _from_database(sku_ids: list[int]) -> dict[int, SkuInfo]:
-    skus = Sku.objects.filter(sku_id__in=sku_ids).select_related("item", "stock")
+    # Plain rows, not models: only the columns a line shows (not the item's description
+    # or features), and no model instances, which cost more than the query for a batch.
+    rows = Sku.objects.filter(sku_id__in=sku_ids).values_list(
+        "sku_id", "item_id", "item__title", "attributes", "active", "item__active", "stock__quantity"
+    )
     prices = price_effective_many(sku_ids=sku_ids)
     infos = {}
-    for sku in skus:
-        price = prices.get(sku.sku_id)
-        stock = getattr(sku, "stock", None)
-        infos[sku.sku_id] = SkuInfo(
-            sku_id=sku.sku_id,
-            item_id=sku.item_id,
-            title=sku.item.title,
-            attributes=sku.attributes,
-            sellable=sku.active and sku.item.active and price is not None,
+    for sku_id, item_id, title, attributes, active, item_active, stock in rows:
+        price = prices.get(sku_id)
+        infos[sku_id] = SkuInfo(
+            sku_id=sku_id,
+            item_id=item_id,
+            title=title,
+            attributes=attributes,
+            sellable=active and item_active and price is not None,
             price=price.amount if price else None,
             currency=price.currency if price else "",
-            stock=stock.quantity if stock is not None else None,
+            stock=stock,
         )
     return infos
 
@@ -286,6 +309,43 @@ def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     pipe.execute()
     _announce(client, sku_ids)
     local_cache.forget(sku_ids)
+    return infos
+
+
+def sku_info_verify(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
+    """The catalog's truth for these SKUs, read from MySQL, for the lines' asynchronous
+    check; returns what it read.
+
+    Unlike ``sku_info_refresh`` it corrects the caches only where Redis holds something a
+    cart would read differently (``SkuInfo.same_for_carts``), and announces only those:
+    every announcement makes each web process drop its copy and fetch the SKU from Redis
+    again on its next request that needs it, so a check that confirms what the caches
+    hold, the usual case, must cost the request path nothing.
+    """
+    sku_ids = list(dict.fromkeys(sku_ids))
+    if not sku_ids:
+        return {}
+    infos = _from_database(sku_ids)
+    client = get_redis()
+    values = mget(client, [sku_info_key(s) for s in sku_ids] + [stock_key(s) for s in sku_ids])
+    stale = []
+    for sku_id, raw, stock in zip(sku_ids, values[: len(sku_ids)], values[len(sku_ids) :], strict=True):
+        info = infos.get(sku_id)
+        if info is None:
+            if raw != _UNKNOWN:
+                stale.append(sku_id)
+            continue
+        cached = None if raw is None or raw == _UNKNOWN else SkuInfo.from_json(raw)
+        if cached is not None and stock is not None:
+            cached = replace(cached, stock=int(stock))
+        if not info.same_for_carts(cached):
+            stale.append(sku_id)
+    if stale:
+        pipe = client.pipeline(transaction=False)
+        _store(pipe, stale, infos)
+        pipe.execute()
+        _announce(client, stale)
+        local_cache.forget(stale)
     return infos
 
 

@@ -24,7 +24,12 @@ def price_effective_many(*, sku_ids: Iterable[int], at: datetime | None = None) 
     """
     at = at or timezone.now()
     sku_ids = list(sku_ids)
-    prices = {p.sku_id: p for p in Price.objects.filter(sku_id__in=sku_ids)}
+    prices = {
+        sku_id: (amount, currency)
+        for sku_id, amount, currency in Price.objects.filter(sku_id__in=sku_ids).values_list(
+            "sku_id", "amount", "currency"
+        )
+    }
     best_percent: dict[int, Decimal] = {}
     running = Promotion.objects.filter(
         sku_id__in=prices.keys(), active=True, starts_at__lte=at, ends_at__gt=at
@@ -32,8 +37,8 @@ def price_effective_many(*, sku_ids: Iterable[int], at: datetime | None = None) 
     for sku_id, percent_off in running:
         best_percent[sku_id] = max(percent_off, best_percent.get(sku_id, Decimal(0)))
     return {
-        sku_id: Money(_apply_percent_off(price.amount, best_percent.get(sku_id)), price.currency)
-        for sku_id, price in prices.items()
+        sku_id: Money(_apply_percent_off(amount, best_percent.get(sku_id)), currency)
+        for sku_id, (amount, currency) in prices.items()
     }
 
 

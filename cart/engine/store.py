@@ -49,6 +49,9 @@ MUTATIONS = (
     "restore",
 )
 
+# Script calls per pipeline in ``mutate_many``: bounds the replies a round trip buffers.
+MANY_CHUNK = 500
+
 
 class NotLoaded(Exception):
     """The cart is not in Redis; load it from its shard and try again."""
@@ -277,6 +280,21 @@ class CartStore:
         if reply.get("err") == "not_loaded":
             raise NotLoaded(user_id)
         return reply, cart
+
+    def mutate_many(self, name: str, calls: list[tuple[int, list]]) -> list[dict]:
+        """Run mutation script ``name`` once per ``(user_id, args)``, without a gate, in
+        one round trip per Redis node (per ``MANY_CHUNK`` calls): for background work
+        that changes many carts at once. Returns each call's JSON reply, in order; a cart
+        not in Redis answers ``{"err": "not_loaded"}``."""
+        replies: list[dict] = []
+        for start in range(0, len(calls), MANY_CHUNK):
+            script_calls = [
+                (keys.mutation_keys(user_id), ["", user_id, "", self.ttl_ms, "", *args])
+                for user_id, args in calls[start : start + MANY_CHUNK]
+            ]
+            for raw in scripts_pipelined(self.client, self.scripts[name], script_calls):
+                replies.append(orjson.loads(raw[0] if isinstance(raw, list) else raw))
+        return replies
 
     # --- locks ----------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """The asynchronous catalog check of cart lines: status and price at add."""
 
+from dataclasses import replace
 from decimal import Decimal
+
+import pytest
 
 from cart.engine import keys
 from cart.engine.store import CartStore
@@ -15,10 +18,13 @@ from cart.services import (
     cart_update_line,
 )
 from cart.validity import line_checks_drain, lines_recheck_for_skus
-from catalog.cache import local_cache
+from catalog.cache import SkuInfo, local_cache, sku_info_many
+from catalog.keys import changes_channel
 from catalog.models import Sku, Stock
+from pricing.models import Price
 from tests.cart.helpers import cached_version, drain
 from tests.conftest import db_all
+from tests.costs import count_redis
 from tests.factories import PromotionFactory, SkuFactory
 
 pytestmark = db_all
@@ -201,3 +207,92 @@ def test_a_saved_line_reloaded_unchecked_is_queued_and_checked(_clean_redis):
 
     assert _saved_status(23) == {sku.sku_id: "available"}
     assert cart_get(user_id=23).items == []  # checked where it is: the saved list
+
+
+# --- what a batch of checks costs the caches and Redis ---------------------------------
+
+
+def _announced(pubsub) -> set[int]:
+    """The SKU ids announced on the changes channel since ``pubsub`` subscribed."""
+    ids: set[int] = set()
+    while (message := pubsub.get_message(timeout=0.2)) is not None:
+        if message["type"] == "message":
+            ids |= {int(s) for s in message["data"].decode().split(",")}
+    return ids
+
+
+def _listening(client):
+    pubsub = client.pubsub()
+    pubsub.subscribe(changes_channel())
+    pubsub.get_message(timeout=1)  # the subscription's confirmation
+    return pubsub
+
+
+def test_a_check_that_confirms_the_caches_announces_nothing_and_web_copies_stay(_clean_redis):
+    skus = [SkuFactory(stock__quantity=5) for _ in range(3)]
+    sku_info_many([s.sku_id for s in skus])  # Redis and this process hold them, as a web process would
+    Stock.objects.filter(sku=skus[0]).update(quantity=4)  # a level the hint may lag by design
+    for sku in skus:
+        cart_add_line(user_id=31, item_id=sku.item_id, sku_id=sku.sku_id)
+    pubsub = _listening(_clean_redis)
+
+    line_checks_drain()
+
+    assert _announced(pubsub) == set()
+    assert set(local_cache.get_many([s.sku_id for s in skus])) == {s.sku_id for s in skus}
+    assert {s for s, _ in _status(31).values()} == {"available"}
+
+
+def test_a_check_that_finds_a_cache_stale_corrects_and_announces_that_sku_only(_clean_redis):
+    stale, sold_out, kept = SkuFactory(price__amount=Decimal("10.00")), SkuFactory(), SkuFactory()
+    sku_info_many([stale.sku_id, sold_out.sku_id, kept.sku_id])
+    # Changed behind the caches' back (no event): what the check is there to catch.
+    Price.objects.filter(sku=stale).update(amount=Decimal("12.00"))
+    Stock.objects.filter(sku=sold_out).update(quantity=0)
+    for sku in (stale, sold_out, kept):
+        cart_add_line(user_id=32, item_id=sku.item_id, sku_id=sku.sku_id)
+    pubsub = _listening(_clean_redis)
+
+    line_checks_drain()
+
+    assert _announced(pubsub) == {stale.sku_id, sold_out.sku_id}
+    local_cache.clear()
+    fresh = sku_info_many([stale.sku_id, sold_out.sku_id])
+    assert (fresh[stale.sku_id].price, fresh[sold_out.sku_id].stock) == (Decimal("12.00"), 0)
+    assert _status(32)[f"{sold_out.item_id}:{sold_out.sku_id}"][0] == "out_of_stock"
+
+
+def test_a_batch_of_checks_records_every_cart_in_one_round_trip(_clean_redis):
+    sku = SkuFactory()
+    sku_info_many([sku.sku_id])
+
+    def round_trips(users: range) -> tuple[int, int]:
+        for user_id in users:
+            cart_add_line(user_id=user_id, item_id=sku.item_id, sku_id=sku.sku_id)
+        with count_redis() as log:
+            line_checks_drain()
+        return log.round_trips, log.commands.count("EVALSHA")
+
+    one = round_trips(range(41, 42))
+    eight = round_trips(range(51, 59))
+
+    assert (one[1], eight[1]) == (1, 8)  # one script call per cart …
+    assert eight[0] == one[0]  # … and the round trips do not grow with the carts
+
+
+@pytest.mark.parametrize(
+    ("change", "same"),
+    [
+        ({}, True),
+        ({"stock": 3}, True),  # a level, within the hints' lag
+        ({"stock": None}, True),  # untracked: in stock either way
+        ({"stock": 0}, False),  # sold out
+        ({"price": Decimal("9.99")}, False),
+        ({"sellable": False}, False),
+        ({"title": "Renamed"}, False),
+    ],
+)
+def test_which_cached_sku_data_a_cart_reads_the_same(change, same):
+    held = SkuInfo(1, 2, "Mug", {"colour": "red"}, True, Decimal("12.00"), "USD", 7)
+    assert held.same_for_carts(replace(held, **change)) is same
+    assert held.same_for_carts(None) is False
