@@ -294,6 +294,15 @@ def _announce(client, sku_ids: list[int]) -> None:
         client.publish(changes_channel(), ",".join(str(s) for s in sku_ids[start : start + 1000]))
 
 
+def _replace(client, sku_ids: list[int], infos: dict[int, SkuInfo]) -> None:
+    """Store what the database says of these SKUs and have every process drop its copies."""
+    pipe = client.pipeline(transaction=False)
+    _store(pipe, sku_ids, infos)
+    pipe.execute()
+    _announce(client, sku_ids)
+    local_cache.forget(sku_ids)
+
+
 def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     """Reload SKUs from MySQL into Redis now and tell every process to drop its copies.
 
@@ -303,12 +312,7 @@ def sku_info_refresh(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
     if not sku_ids:
         return {}
     infos = _from_database(sku_ids)
-    client = get_redis()
-    pipe = client.pipeline(transaction=False)
-    _store(pipe, sku_ids, infos)
-    pipe.execute()
-    _announce(client, sku_ids)
-    local_cache.forget(sku_ids)
+    _replace(get_redis(), sku_ids, infos)
     return infos
 
 
@@ -341,11 +345,7 @@ def sku_info_verify(sku_ids: Iterable[int]) -> dict[int, SkuInfo]:
         if not info.same_for_carts(cached):
             stale.append(sku_id)
     if stale:
-        pipe = client.pipeline(transaction=False)
-        _store(pipe, stale, infos)
-        pipe.execute()
-        _announce(client, stale)
-        local_cache.forget(stale)
+        _replace(client, stale, infos)
     return infos
 
 

@@ -44,9 +44,16 @@ def _uvicorn(workers: int, port: int) -> list[str]:
     return [*command, "--workers", str(workers), *quiet]
 
 
+GRANIAN_THREADS = 4  # as the image runs it (Dockerfile: --blocking-threads 4)
+
+
 def _granian(workers: int, port: int) -> list[str]:
     command = [sys.executable, "-m", "granian", "--interface", "wsgi", "config.wsgi:application"]
-    return [*command, "--host", HOST, "--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    # Granian's own default for WSGI is hundreds of threads per worker, each holding its
+    # own database connections.
+    threads = ["--blocking-threads", str(GRANIAN_THREADS)]
+    address = ["--host", HOST, "--port", str(port)]
+    return [*command, *address, "--workers", str(workers), *threads, "--log-level", "warning"]
 
 
 SERVERS = {
