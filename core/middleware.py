@@ -106,11 +106,10 @@ class RequestMetricsMiddleware:
 class PageMessageMiddleware(MessageMiddleware):
     """Django's one-time messages ("Added to cart") for the pages only.
 
-    The API never shows one, and making the storage (a cookie storage with its signer
-    and a session storage) and settling it after the response was about a tenth of an
-    add's CPU in the web process (measured with the middleware left out, in-process,
-    production settings). Under /api/ a request gets no storage; ``get_messages`` and the
-    template context see none, and a view that tried to add one would fail loudly.
+    The API never shows one, yet Django's middleware made the storage (a cookie storage
+    with its signer, and a session storage) for every request and settled it after the
+    response. Under /api/ a request gets no storage; ``get_messages`` and the template
+    context see none, and a view that tried to add one would fail loudly.
     """
 
     def process_request(self, request):
