@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -91,6 +92,7 @@ class Result:
     redis_us: float  # Redis commands' time per request (INFO commandstats)
     redis_calls: float  # Redis commands per request, those run inside scripts included
     redis_cpu_us: float  # Redis main-thread CPU per request (INFO cpu)
+    per_round: tuple["Result", ...] = ()  # a median's rounds, in order, for paired ratios
 
 
 BARE_FLOOR = Scenario("floor: bare DRF view", "GET", "/api/bench/bare", "plain")
@@ -127,39 +129,80 @@ FLOOR_ALONE = replace(ONE_SCRIPT_FLOOR, name="floor: DRF + one Redis script, no 
 MATRIX = [BARE_FLOOR, ONE_SCRIPT_FLOOR, HGETALL_FLOOR, ADD, READ_20, READ_1, READ_120]
 
 
-def _create_databases() -> list[str]:
-    """Create every MySQL database the settings name (DATABASE_URL, and CART_SHARD_URLS
-    as the settings expand it to the 16 shards) that the server does not have yet, so a
-    fresh server does not stop migrate_all at "Unknown database". Returns the names
-    created; other engines (SQLite creates its files itself) are left alone."""
+def _mysql_servers() -> dict[tuple, list[str]]:
+    """The MySQL databases the settings name (DATABASE_URL, and CART_SHARD_URLS as the
+    settings expand it to the 16 shards), by server (host, port, user, password)."""
     by_server: dict[tuple, list[str]] = {}
     for config in settings.DATABASES.values():
         if config["ENGINE"] == "django.db.backends.mysql":
             server = (config["HOST"] or "localhost", int(config["PORT"] or 3306), config["USER"], config["PASSWORD"])
             by_server.setdefault(server, []).append(config["NAME"])
-    created = []
-    for server, names in by_server.items():
-        created += _create_on_server(*server, names=names)
-    return created
+    return by_server
 
 
-def _create_on_server(host: str, port: int, user: str, password: str, *, names: list[str]) -> list[str]:
+@contextmanager
+def _server_connection(host: str, port: int, user: str, password: str):
     import MySQLdb  # only where a MySQL URL is configured (requirements/mysql.txt)
 
     # No database named: the connection must not need one of those it is to create.
     where = {"unix_socket": host} if host.startswith("/") else {"host": host, "port": port}
     connection = MySQLdb.connect(user=user, password=password or "", charset="utf8mb4", **where)
     try:
-        cursor = connection.cursor()
-        cursor.execute("SELECT schema_name FROM information_schema.schemata")
-        existing = {row[0] for row in cursor.fetchall()}
-        missing = [name for name in names if name not in existing]
-        for name in missing:
-            quoted = "`" + name.replace("`", "``") + "`"
-            cursor.execute(f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        return missing
+        yield connection.cursor()
     finally:
         connection.close()
+
+
+def _create_databases() -> list[str]:
+    """Create every MySQL database the settings name that its server does not have yet,
+    so a fresh server does not stop migrate_all at "Unknown database". Returns the names
+    created; other engines (SQLite creates its files itself) are left alone."""
+    created = []
+    for server, names in _mysql_servers().items():
+        with _server_connection(*server) as cursor:
+            cursor.execute("SELECT schema_name FROM information_schema.schemata")
+            existing = {row[0] for row in cursor.fetchall()}
+            for name in [name for name in names if name not in existing]:
+                quoted = "`" + name.replace("`", "``") + "`"
+                cursor.execute(
+                    f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+                created.append(name)
+    return created
+
+
+@contextmanager
+def _connection_headroom(threads: int):
+    """Let each MySQL server take a connection per database from every request thread.
+
+    A thread keeps one connection per database it touched (DB_CONN_MAX_AGE). The naive
+    endpoint touches every shard, so its threads hold 17 connections each; with the 16
+    shards on one server, as here, that server's limit (MariaDB's default is 151) is
+    shared by what would be 16 servers' worth of connections, and the naive figure was
+    "Too many connections" for one answer in eight. The bench raises the limit for the
+    run where it may, and puts it back after."""
+    raised = []
+    for server, names in _mysql_servers().items():
+        # Each request thread, the worker's threads and this process: a margin for the latter two.
+        needed = threads * len(names) + 100
+        with _server_connection(*server) as cursor:
+            cursor.execute("SELECT @@GLOBAL.max_connections")
+            limit = int(cursor.fetchone()[0])
+            if limit >= needed:
+                continue
+            try:
+                cursor.execute(f"SET GLOBAL max_connections = {needed}")
+            except Exception as error:  # noqa: BLE001 - a server we may not reconfigure is measured as it is
+                print(f"{server[0]}:{server[1]}: max_connections {limit} is below {needed}: {error}", flush=True)
+                continue
+            print(f"{server[0]}:{server[1]}: max_connections {limit} raised to {needed} for the run", flush=True)
+            raised.append((server, limit))
+    try:
+        yield
+    finally:
+        for server, limit in raised:
+            with _server_connection(*server) as cursor:
+                cursor.execute(f"SET GLOBAL max_connections = {limit}")
 
 
 def _tokens(label: str, count: int, lines: int, skus: list[tuple[int, int]]) -> list[str]:
@@ -283,6 +326,7 @@ def _median(runs: list[Result]) -> Result:
         statistics.median(r.redis_us for r in runs),
         statistics.median(r.redis_calls for r in runs),
         statistics.median(r.redis_cpu_us for r in runs),
+        tuple(runs),
     )
 
 
@@ -596,9 +640,15 @@ def _machine() -> str:
 
 def _ratio_rows(by_name: dict[str, Result]) -> str:
     def ratio(a: Scenario, b: Scenario, figure: str = "rps") -> str:
+        """The median of the rounds' ratios: each round measures both scenarios within a
+        minute of each other, so a round on which the machine was slower for everything
+        (seen here: every scenario down by a fifth) moves the pair together rather than
+        whichever scenario's median it happens to decide."""
         if a.name not in by_name or b.name not in by_name:
-            return "n/a"
-        return f"{getattr(by_name[a.name], figure) / getattr(by_name[b.name], figure):.2f}"
+            return "n/a", ""
+        pairs = zip(by_name[a.name].per_round, by_name[b.name].per_round, strict=True)
+        ratios = [getattr(x, figure) / getattr(y, figure) for x, y in pairs]
+        return f"{statistics.median(ratios):.2f}", ", ".join(f"{r:.2f}" for r in ratios)
 
     targets = [
         ("add ÷ one-script floor, no consumer running", ratio(ADD_ALONE, FLOOR_ALONE), "≥ 0.9"),
@@ -617,7 +667,7 @@ def _ratio_rows(by_name: dict[str, Result]) -> str:
         ),
         ("the same from commands' time (INFO commandstats)", ratio(ADD_ALONE, FLOOR_ALONE, "redis_us"), "—"),
     ]
-    return "\n".join(f"| {label} | {measured} | {target} |" for label, measured, target in targets)
+    return "\n".join(f"| {label} | {measured} | {rounds} | {target} |" for label, (measured, rounds), target in targets)
 
 
 def _redis_section(by_name: dict[str, Result]) -> str:
@@ -748,8 +798,8 @@ random, one of {ADD_POOL} SKUs of its own. The last measured add run left {repor
 |---|---:|---:|---:|---:|
 {rows}
 
-| ratio | measured | target |
-|---|---:|---:|
+| ratio | measured (median of the rounds' ratios) | each round's | target |
+|---|---:|---:|---:|
 {_ratio_rows(by_name)}
 
 {_redis_section(by_name)}
@@ -879,7 +929,8 @@ def main() -> int:
         return 2
     token_sets, skus = _prepare()
     metrics_dir = tempfile.mkdtemp(prefix="bench-metrics-")
-    with tempfile.TemporaryDirectory() as tmp:
+    request_threads = args.workers * max(bench_servers.GRANIAN_THREADS, bench_servers.GTHREAD_THREADS)
+    with tempfile.TemporaryDirectory() as tmp, _connection_headroom(request_threads):
         bench = Bench(args, token_sets=token_sets, skus=skus, tmp=Path(tmp))
         report = _measure(bench, args, metrics_dir)
     print(report["drain_line"])
