@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -923,6 +924,9 @@ def _print_servers(report: dict) -> None:
 
 
 def main() -> int:
+    # A stopped bench (kill, a CI timeout) still stops its servers and worker and puts
+    # back what it changed on the database servers: the `finally` blocks run on exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = _parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk", file=sys.stderr)

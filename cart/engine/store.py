@@ -51,6 +51,8 @@ MUTATIONS = (
 
 # Script calls per pipeline in ``mutate_many``: bounds the replies a round trip buffers.
 MANY_CHUNK = 500
+# A script's first argument is the gate's part; an empty one means no request to gate.
+NO_GATE = ""
 
 
 class NotLoaded(Exception):
@@ -268,11 +270,10 @@ class CartStore:
         ``version_mismatch`` …) come back as ``{"err": code}`` for the service to raise;
         a ``keyed`` request seen before as ``{"replay": ...}``.
         """
-        expected = "" if expected_version is None else str(expected_version)
         raw, reply = self._gated_call(
             name,
             keys.mutation_keys(user_id),
-            [user_id, expected, self.ttl_ms, "" if keyed is None else keyed.script_arg, *args],
+            self._mutation_args(user_id, expected_version, keyed, args),
             json_of=lambda raw: raw[0] if isinstance(raw, list) else raw,  # some send the cart after it
         )
         cart = _decode_hash(raw[1:]) if isinstance(raw, list) else None
@@ -280,6 +281,15 @@ class CartStore:
         if reply.get("err") == "not_loaded":
             raise NotLoaded(user_id)
         return reply, cart
+
+    def _mutation_args(
+        self, user_id: int, expected_version: int | None, keyed: KeyedRequest | None, args: list
+    ) -> list:
+        """What every mutation script reads after the gate's part: the user, the version
+        the caller expects (empty: any), the TTL, the idempotency record's part, then the
+        script's own arguments."""
+        expected = "" if expected_version is None else str(expected_version)
+        return [user_id, expected, self.ttl_ms, "" if keyed is None else keyed.script_arg, *args]
 
     def mutate_many(self, name: str, calls: list[tuple[int, list]]) -> list[dict]:
         """Run mutation script ``name`` once per ``(user_id, args)``, without a gate, in
@@ -289,7 +299,7 @@ class CartStore:
         replies: list[dict] = []
         for start in range(0, len(calls), MANY_CHUNK):
             script_calls = [
-                (keys.mutation_keys(user_id), ["", user_id, "", self.ttl_ms, "", *args])
+                (keys.mutation_keys(user_id), [NO_GATE, *self._mutation_args(user_id, None, None, args)])
                 for user_id, args in calls[start : start + MANY_CHUNK]
             ]
             for raw in scripts_pipelined(self.client, self.scripts[name], script_calls):
