@@ -1,3 +1,8 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import connections
+
 from cart.engine.store import CartStore
 from cart.models import Cart, CartItem, LineStatus
 from cart.persistence.write_behind import persistence_drain_all
@@ -40,3 +45,20 @@ def compactly_encoded(client, key: str) -> bool:
     """Whether Redis keeps ``key`` in its compact encoding: a listpack (Redis 7) or a
     ziplist (the embedded server's Redis 6.2)."""
     return client.object("encoding", key) in (b"listpack", b"ziplist")
+
+
+def in_parallel(count: int, work) -> list:
+    """Run ``work(n)`` for n in range(count) in as many threads, released together; the
+    results in order. Each thread closes its database connections when done."""
+    barrier = threading.Barrier(count)
+
+    def run(n):
+        barrier.wait()
+        try:
+            return work(n)
+        finally:
+            for connection in connections.all():
+                connection.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))

@@ -1,31 +1,11 @@
 """Concurrency claims, tested with real threads against the real Redis."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-from django.db import connections
-
 from cart.services import MergeEntry, cart_add_line, cart_merge
 from tests.api_client import ApiClient
-from tests.cart.helpers import cached, drain, persisted
+from tests.cart.helpers import cached, drain, in_parallel, persisted
 from tests.conftest import db_all_tx
 
 pytestmark = db_all_tx
-
-
-def _in_parallel(count: int, work):
-    barrier = threading.Barrier(count)
-
-    def run(n):
-        barrier.wait()
-        try:
-            return work(n)
-        finally:
-            for connection in connections.all():
-                connection.close()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_fifty_concurrent_increments_through_the_api_are_all_counted(settings):
@@ -36,7 +16,7 @@ def test_fifty_concurrent_increments_through_the_api_are_all_counted(settings):
     def increment(_):
         return ApiClient(user=api.user, token=api.token).send("PATCH", "/api/v1/cart/items/1:1", {"delta": 1})
 
-    responses = _in_parallel(50, increment)
+    responses = in_parallel(50, increment)
 
     assert {r.status_code for r in responses} == {200}
     assert sorted(r.json()["quantity"] for r in responses) == list(range(8, 58))
@@ -56,7 +36,7 @@ def test_adds_racing_for_the_last_free_lines_fill_the_cart_exactly():
         except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
             return getattr(exc, "code", repr(exc))
 
-    outcomes = _in_parallel(40, add)
+    outcomes = in_parallel(40, add)
 
     assert outcomes.count("added") == 20
     assert outcomes.count("cart_full") == 20
@@ -79,7 +59,7 @@ def test_a_merge_is_atomic_with_concurrent_adds():
         except Exception as exc:  # noqa: BLE001
             return getattr(exc, "code", repr(exc))
 
-    outcomes = _in_parallel(21, work)
+    outcomes = in_parallel(21, work)
 
     merge = results["merge"]
     added_by_merge = [m for m in merge.merged if m.action == "added"]

@@ -8,15 +8,15 @@ all but one back as a deadlock. The endpoint runs such a transaction again.
 """
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
-from django.db import OperationalError, connections
+from django.db import OperationalError
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from cart.api.bench_views import SyncMysqlAddView
 from cart.models import Cart, CartItem
 from core.sharding import shard_index
+from tests.cart.helpers import in_parallel
 from tests.conftest import db_all_tx, needs_mysql
 
 pytestmark = [db_all_tx, needs_mysql]
@@ -37,25 +37,20 @@ def _add(user_id: int, item_id: int):
     return SyncMysqlAddView.as_view()(request)
 
 
+def _in_threads(requests) -> list[int]:
+    """Every status of ``requests(n)`` run in THREADS threads at once, in order."""
+    return [status for statuses in in_parallel(THREADS, requests) for status in statuses]
+
+
 def test_neighbours_adding_at_once_all_get_their_lines_written():
     users = _neighbours(THREADS)
     barrier = threading.Barrier(THREADS)
 
     def shopper(n: int) -> list[int]:
         barrier.wait()
-        try:
-            statuses = []
-            for k in range(ADDS_PER_THREAD):
-                statuses.append(_add(users[n], 1 + k % LINES).status_code)
-            return statuses
-        finally:
-            for connection in connections.all():
-                connection.close()
+        return [_add(users[n], 1 + k % LINES).status_code for k in range(ADDS_PER_THREAD)]
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        statuses = [status for result in pool.map(shopper, range(THREADS)) for status in result]
-
-    assert statuses == [200] * THREADS * ADDS_PER_THREAD
+    assert _in_threads(shopper) == [200] * THREADS * ADDS_PER_THREAD
     for user_id in users:
         quantities = dict(CartItem.objects.for_user(user_id).values_list("item_id", "quantity"))
         assert quantities == dict.fromkeys(range(1, LINES + 1), ADDS_PER_THREAD // LINES)
@@ -66,21 +61,14 @@ def test_requests_of_a_new_shopper_racing_to_create_the_cart_all_succeed():
     users = _neighbours(12)[THREADS:]
     barrier = threading.Barrier(THREADS)
 
-    def request(n: int) -> list[int]:
+    def first_adds(n: int) -> list[int]:
         statuses = []
-        try:
-            for user_id in users:
-                barrier.wait()  # every thread's first add of this shopper at once
-                statuses.append(_add(user_id, 1 + n % 2).status_code)
-            return statuses
-        finally:
-            for connection in connections.all():
-                connection.close()
+        for user_id in users:
+            barrier.wait()  # every thread's first add of this shopper at once
+            statuses.append(_add(user_id, 1 + n % 2).status_code)
+        return statuses
 
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        statuses = [status for result in pool.map(request, range(THREADS)) for status in result]
-
-    assert statuses == [200] * THREADS * len(users)
+    assert _in_threads(first_adds) == [200] * THREADS * len(users)
     for user_id in users:
         assert dict(CartItem.objects.for_user(user_id).values_list("item_id", "quantity")) == {1: 4, 2: 4}
 
