@@ -56,8 +56,8 @@ class SyncMysqlAddView(APIView):
                 quantity = self._add(user_id, item_id)
                 break
             except OperationalError as error:
-                # Neighbours' gap locks (a missing header or line locked, then inserted)
-                # deadlock under concurrency.
+                # A new shopper's first requests race to create the cart header: each
+                # duplicate-key check takes a shared lock, then each wants the exclusive one.
                 if error.args[0] not in _LOCK_CONFLICTS or attempt == _ATTEMPTS:
                     raise
         return Response({"quantity": quantity})
