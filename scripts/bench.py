@@ -142,7 +142,7 @@ def _mysql_servers() -> dict[tuple, list[str]]:
 
 
 @contextmanager
-def _server_connection(host: str, port: int, user: str, password: str):
+def _server_cursor(host: str, port: int, user: str, password: str):
     import MySQLdb  # only where a MySQL URL is configured (requirements/mysql.txt)
 
     # No database named: the connection must not need one of those it is to create.
@@ -160,7 +160,7 @@ def _create_databases() -> list[str]:
     created; other engines (SQLite creates its files itself) are left alone."""
     created = []
     for server, names in _mysql_servers().items():
-        with _server_connection(*server) as cursor:
+        with _server_cursor(*server) as cursor:
             cursor.execute("SELECT schema_name FROM information_schema.schemata")
             existing = {row[0] for row in cursor.fetchall()}
             for name in [name for name in names if name not in existing]:
@@ -186,7 +186,7 @@ def _connection_headroom(threads: int):
     for server, names in _mysql_servers().items():
         # Each request thread, the worker's threads and this process: a margin for the latter two.
         needed = threads * len(names) + 100
-        with _server_connection(*server) as cursor:
+        with _server_cursor(*server) as cursor:
             cursor.execute("SELECT @@GLOBAL.max_connections")
             limit = int(cursor.fetchone()[0])
             if limit >= needed:
@@ -202,7 +202,7 @@ def _connection_headroom(threads: int):
         yield
     finally:
         for server, limit in raised:
-            with _server_connection(*server) as cursor:
+            with _server_cursor(*server) as cursor:
                 cursor.execute(f"SET GLOBAL max_connections = {limit}")
 
 

@@ -6,11 +6,13 @@ authentication, so the cart's figures can be read as a fraction of the floor.
 
 from django.db import OperationalError, transaction
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cart.engine import keys
 from cart.models import Cart, CartItem
+from core.api.fields import IdField
 from core.redis_client import get_redis
 
 _INCREMENT = "return redis.call('HINCRBY', KEYS[1], 'n', 1)"
@@ -45,12 +47,18 @@ class HgetallView(APIView):
         return Response({"fields": len(get_redis().hgetall(keys.cart_key(request.user.pk)))})
 
 
+class _SyncAddSerializer(serializers.Serializer):
+    item_id = IdField(default=1)
+
+
 class SyncMysqlAddView(APIView):
     """The naive design: write the shard synchronously, serialized per user by locking
     the cart header row, then update or insert the line."""
 
     def post(self, request):
-        user_id, item_id = request.user.pk, int(request.data.get("item_id", 1))
+        body = _SyncAddSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user_id, item_id = request.user.pk, body.validated_data["item_id"]
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 quantity = self._add(user_id, item_id)

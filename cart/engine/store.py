@@ -171,7 +171,7 @@ class CartStore:
         gate's refusals (401, 429)."""
         while True:
             gate = self.gate
-            gate_keys, spec = gate.script_parts() if gate is not None else ([], "")
+            gate_keys, spec = gate.script_parts() if gate is not None else ([], NO_GATE)
             raw = self.scripts[name](keys=[*script_keys, *gate_keys], args=[spec, *args])
             encoded = json_of(raw)
             reply = None if encoded is None else orjson.loads(encoded)

@@ -1,18 +1,23 @@
 """Pre-warming loads recent carts from the shards without overwriting Redis."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
+import pytest
+import redis
 from django.core.management import call_command
 from django.utils import timezone
 from redis.cluster import RedisCluster
 
 from cart.engine import keys
+from cart.engine.codec import CURRENCY_CODES, redis_value
+from cart.engine.lines import datetime_to_ms
 from cart.engine.loading import cart_read_persisted
 from cart.engine.store import CartStore
-from cart.models import Cart
+from cart.models import Cart, CartItem, LineStatus, SavedItem
+from cart.persistence import prewarm
 from cart.persistence.prewarm import carts_prewarm
 from cart.services import cart_add_line, cart_save_for_later, cart_update_line
 from cart.validity import line_checks_drain
@@ -127,3 +132,85 @@ def test_saved_lines_are_prewarmed_beside_their_cart_as_the_loader_builds_them(_
     ]
     assert [line.id for line in cart.lines] == [line.id for line in loader_lines] == ["8:8"]
     assert summary.lines == 2
+
+
+def test_every_kind_of_row_is_prewarmed_as_the_codec_writes_it(_clean_redis):
+    """On MySQL the server builds each field and value (``codec.redis_value_mysql``):
+    it must give the codec's own text for every status, currency, price and table."""
+    user_id = 68
+    version = 1_796_000_000_000
+    added = datetime(2026, 11, 27, 9, 30, 15, 123456, tzinfo=UTC)
+    rows = [
+        (status, currency, price, checked)
+        for status in LineStatus.values
+        for currency, price in [(c, Decimal("12.30")) for c in [*CURRENCY_CODES, "SEK"]] + [("", None)]
+        for checked in (True, False)
+    ]
+    Cart.objects.for_user(user_id).create(user_id=user_id, version=version, update_time=timezone.now())
+    expected_cart, expected_saved = {}, {}
+    for n, (status, currency, price, checked) in enumerate(rows, start=1):
+        times = {"create_time": added + timedelta(days=n), "update_time": added + timedelta(days=n, milliseconds=n)}
+        line = {"user_id": user_id, "item_id": n, "sku_id": 1000 + n, "quantity": n, "version": version - n}
+        line |= {"status": status, "currency": currency, "price_at_add": price, **times}
+        saved = n % 3 == 0
+        if saved:
+            SavedItem.objects.for_user(user_id).create(**line)
+        else:
+            CartItem.objects.for_user(user_id).create(checked=checked, **line)
+        (expected_saved if saved else expected_cart)[f"{n}:{1000 + n}"] = redis_value(
+            quantity=n,
+            checked=checked and not saved,
+            status=status,
+            added_at_ms=datetime_to_ms(times["create_time"]),
+            updated_at_ms=datetime_to_ms(times["update_time"]),
+            version=version - n,
+            price=price,
+            currency=currency,
+        )
+
+    assert carts_prewarm(active_since=timedelta(days=7)).lines == len(rows)
+
+    def stored(key: str) -> dict[str, str]:
+        pairs = _clean_redis.hgetall(key).items()
+        return {_text(field): _text(value) for field, value in pairs if _text(field) != "_v"}
+
+    assert stored(keys.cart_key(user_id)) == expected_cart
+    assert stored(keys.saved_key(user_id)) == expected_saved
+    assert len(expected_cart) > len(LineStatus.values) and len(expected_saved) > len(LineStatus.values)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def test_progress_counts_each_batch_once_its_fill_is_done(_clean_redis, monkeypatch):
+    users = list(range(120, 131))
+    _persist_carts(users, lines=1)
+    _clean_redis.delete(*[keys.cart_key(u) for u in users])
+    monkeypatch.setattr(prewarm, "BATCH", 2)
+    reports = []
+
+    summary = carts_prewarm(active_since=timedelta(days=7), progress=lambda done, total: reports.append((done, total)))
+
+    assert reports[-1] == (11, 11) and summary.carts == 11
+    assert [done for done, _ in reports] == sorted({done for done, _ in reports})  # rising, each batch once
+    assert all(cached(u) != {} for u in users)
+
+
+def test_a_fill_that_fails_stops_the_prewarm_with_its_error(_clean_redis, monkeypatch):
+    users = list(range(140, 150))
+    _persist_carts(users, lines=1)
+    _clean_redis.delete(*[keys.cart_key(u) for u in users])
+    monkeypatch.setattr(prewarm, "BATCH", 2)
+    fills, real = [], prewarm.scripts_pipelined
+
+    def second_fails(client, script, calls):
+        fills.append(calls)
+        if len(fills) == 2:
+            raise redis.ConnectionError("Redis went away")
+        return real(client, script, calls)
+
+    monkeypatch.setattr(prewarm, "scripts_pipelined", second_fails)
+    with pytest.raises(redis.ConnectionError, match="Redis went away"):
+        carts_prewarm(active_since=timedelta(days=7))
+    assert len(fills) == 2  # no batch is sent after the one that failed

@@ -100,3 +100,16 @@ def test_a_deadlock_is_run_again_and_other_errors_are_not(monkeypatch):
         True,
         [7],
     )
+
+
+def test_an_item_id_that_is_not_a_positive_integer_is_refused_and_writes_nothing():
+    user_id = _neighbours(13)[12]
+    for item_id in ("7", 7.5, True, None, 0, -1, 2**63, [7]):
+        response = _add(user_id, item_id)
+        assert (response.status_code, response.data["code"], list(response.data["fields"])) == (
+            400,
+            "invalid",
+            ["item_id"],
+        ), item_id
+    assert not Cart.objects.for_user(user_id).exists()
+    assert not CartItem.objects.for_user(user_id).exists()
