@@ -105,7 +105,9 @@ def _all_fill_calls(active: Mapping[str, QuerySet], store: CartStore) -> Iterato
             yield _fill_calls(alias, headers[start : start + BATCH], store)
 
 
-def _finish(batch: tuple[list[Call], Future], summary: PrewarmSummary, progress, total: int) -> None:
+def _finish(
+    batch: tuple[list[Call], Future], summary: PrewarmSummary, progress: Callable[[int, int], None] | None, total: int
+) -> None:
     """Wait for a batch's pipeline, count what it loaded, report progress."""
     calls, replies = batch
     for (_, args), loaded in zip(calls, replies.result(), strict=True):
