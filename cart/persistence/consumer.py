@@ -9,6 +9,7 @@ pending, and the others claim them after the backoff.
 
 import logging
 import threading
+import time
 
 from celery import bootsteps
 
@@ -17,6 +18,23 @@ logger = logging.getLogger(__name__)
 BLOCK_MS = 1000
 BATCH = 500
 IDLE_POLL_PAUSE_SECONDS = 0.1
+
+
+def pause_before_next_read(read: int, elapsed: float, linger: float, *, polling: bool) -> float:
+    """Seconds to wait after a pass that read ``read`` messages and took ``elapsed``."""
+    if 0 < read < BATCH:
+        # A trickle: the next batch should carry more changes per statement (fewer,
+        # larger upserts). Reads start ``linger`` apart rather than ``linger`` after the
+        # last write ended, so a change waits at most the linger plus one write: under
+        # load, when writing a batch takes a while, a fixed pause on top of it would
+        # add the two.
+        return max(linger - elapsed, 0.0)
+    if polling and read == 0:
+        # Polling a cluster's quiet slots: a short pause before the next window bounds
+        # the cost of idle polling and how long a quiet slot waits.
+        return IDLE_POLL_PAUSE_SECONDS
+    # A full batch means more is waiting; an empty blocking read already waited.
+    return 0.0
 
 
 def consume(stop: threading.Event, consumer: str) -> None:
@@ -39,20 +57,14 @@ def consume(stop: threading.Event, consumer: str) -> None:
     checks = StreamPoller(keys.check_keys(), window=settings.CART_STREAM_POLL_WINDOW)
     polling = len(logs.streams) > 1
     while not stop.is_set():
+        started = time.monotonic()
         try:
             report = persistence_drain(
                 consumer=consumer, block_ms=BLOCK_MS, stream_keys=logs.next_pass(), client=client
             )
             logs.saw(report.busy_streams)
             line_checks_drain(consumer=consumer, stream_keys=checks.next_pass(), client=client)
-            if 0 < report.read < BATCH:
-                # A trickle: wait a moment so the next batch carries more changes per
-                # statement (fewer, larger upserts), at the price of this much lag.
-                stop.wait(linger)
-            elif polling and report.read == 0:
-                # Polling a cluster's quiet slots: a short pause before the next window
-                # bounds the cost of idle polling and how long a quiet slot waits.
-                stop.wait(IDLE_POLL_PAUSE_SECONDS)
+            stop.wait(pause_before_next_read(report.read, time.monotonic() - started, linger, polling=polling))
         except Exception:
             # Redis or a database down: say so, wait, and keep going; messages stay in
             # the stream until they are written.

@@ -5,6 +5,7 @@ import time
 
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
+from prometheus_client import REGISTRY
 
 from cart.engine import keys
 from cart.engine.lines import ms_to_datetime
@@ -145,6 +146,36 @@ def test_one_batch_costs_two_statements_per_shard_whatever_its_size(_clean_redis
     statements = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
     assert len(statements) == 2
     assert len(persisted(305)) == 60
+
+
+@db_all
+def test_lag_is_timed_at_each_shards_commit_so_a_slow_shard_counts_for_the_ones_after_it(_clean_redis, monkeypatch):
+    first, second = _users_on_two_shards()
+    cart_add_line(user_id=first, item_id=1, sku_id=1)
+    cart_add_line(user_id=second, item_id=1, sku_id=1)
+    written = []
+
+    def slow_write(alias, messages):
+        time.sleep(0.3)  # a shard that takes this long to commit
+        write_messages(alias, messages)
+        written.append(alias)
+
+    monkeypatch.setattr("cart.persistence.write_behind.write_messages", slow_write)
+    count, total = _lag_samples()
+
+    drain()
+
+    assert len(written) == 2
+    new_count, new_total = _lag_samples()
+    assert new_count == count + 2
+    # One message waited for its own shard's write, the other for both shards' writes.
+    assert new_total - total >= 0.3 + 0.6
+    assert persisted(first) and persisted(second)
+
+
+def _lag_samples() -> tuple[float, float]:
+    sample = REGISTRY.get_sample_value
+    return sample("cart_persist_lag_seconds_count") or 0.0, sample("cart_persist_lag_seconds_sum") or 0.0
 
 
 @db_all
