@@ -11,7 +11,9 @@ class CartConfig(AppConfig):
         register_state_collector(CartStateCollector())
 
         from cart.engine.encoding import encoding_warnings
+        from cart.engine.eviction import eviction_warnings
         from core.redis_client import get_redis
         from ops.readiness import warn_with
 
         warn_with(lambda: encoding_warnings(get_redis()))
+        warn_with(lambda: eviction_warnings(get_redis()))

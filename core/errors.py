@@ -226,16 +226,16 @@ class ServiceUnavailable(Unavailable503):
 
 
 def service_unavailable_for(exc: BaseException) -> ServiceUnavailable | None:
-    """The 503 for an exception that means a backing service did not answer (Redis gone
-    or hung, a database or the broker unreachable); None for any other exception, which
-    stays a 500. Counted per service in ``/metrics``."""
+    """The 503 for an exception that means a backing service did not answer (Redis gone,
+    hung or full, a database or the broker unreachable); None for any other exception,
+    which stays a 500. Counted per service in ``/metrics``."""
     import redis
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
 
     from core import metrics
 
-    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError) or _redis_full(exc):
         service = "redis"
     elif isinstance(exc, OperationalError | InterfaceError):
         service = "database"
@@ -246,9 +246,22 @@ def service_unavailable_for(exc: BaseException) -> ServiceUnavailable | None:
     metrics.SERVICE_UNAVAILABLE.labels(service).inc()
     if (skipped := _outage_log.should_log(service)) is not None:
         logging.getLogger(__name__).warning(
-            "%s did not answer (503; %d more since the last line): %s: %s", service, skipped, type(exc).__name__, exc
+            "%s unavailable (503; %d more since the last line): %s: %s", service, skipped, type(exc).__name__, exc
         )
     return ServiceUnavailable()
+
+
+def _redis_full(exc: BaseException) -> bool:
+    """Redis at its maxmemory under noeviction, refusing a write. It refuses a script at
+    its first write, so nothing was half done, and a retry succeeds once the consumer and
+    expiring carts have freed memory."""
+    import redis
+
+    # Redis 7 answers OOM; 6.2 (the embedded server) wraps a script's refused write in a
+    # script error that quotes it.
+    return isinstance(exc, redis.OutOfMemoryError) or (
+        isinstance(exc, redis.ResponseError) and "-OOM command not allowed" in str(exc)
+    )
 
 
 _outage_log = Sampled(seconds=1.0)

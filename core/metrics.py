@@ -14,7 +14,9 @@ REDIS_BREAKER_REFUSED = Counter(
     "redis_breaker_refused_total", "Redis calls refused at once while the breaker was open.", ["client"]
 )
 SERVICE_UNAVAILABLE = Counter(
-    "service_unavailable_total", "Requests answered 503 because a backing service did not answer.", ["service"]
+    "service_unavailable_total",
+    "Requests answered 503 because a backing service did not answer (or Redis was full).",
+    ["service"],
 )
 REQUEST_LATENCY = Histogram(
     "http_request_duration_seconds",

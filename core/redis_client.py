@@ -203,3 +203,15 @@ def mget(client: redis.Redis | RedisCluster, names: list[str]) -> list:
     if isinstance(client, RedisCluster):
         return client.mget_nonatomic(names)
     return client.mget(names)
+
+
+def config_of_every_master(client: redis.Redis | RedisCluster, pattern: str) -> list[dict[str, str]]:
+    """``CONFIG GET pattern`` of the one server, or of every master of a cluster (a
+    cluster client asks a single node unless told otherwise)."""
+    if isinstance(client, RedisCluster):
+        answer = client.config_get(pattern, target_nodes=RedisCluster.PRIMARIES)
+        # An answer per node; a cluster of one master answers as a single server does.
+        if all(isinstance(value, dict) for value in answer.values()):
+            return list(answer.values())
+        return [answer]
+    return [client.config_get(pattern)]

@@ -9,6 +9,7 @@ db_all_tx = pytest.mark.django_db(databases="__all__", transaction=True)
 
 SHARDS_ON_MYSQL = settings.DATABASES["cart_00"]["ENGINE"] == "django.db.backends.mysql"
 needs_mysql = pytest.mark.skipif(not SHARDS_ON_MYSQL, reason="needs the cart shards on MySQL/MariaDB")
+needs_cluster = pytest.mark.skipif(not settings.REDIS_CLUSTER, reason="needs a Redis Cluster")
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.views import APIView
 
 from cart.engine.store import CartStore
+from core.errors import ServiceUnavailable
 from ops.gate import Gate, gate_pass
 
 
@@ -30,12 +31,20 @@ def gate_pass_now(request) -> None:
         gate_pass(gate)
 
 
+def _service_unavailable(response) -> bool:
+    data = getattr(response, "data", None)
+    return response.status_code == 503 and isinstance(data, dict) and data.get("code") == ServiceUnavailable.code
+
+
 class OneCallView(APIView):
     one_call = True
 
     def finalize_response(self, request, response, *args, **kwargs):
-        try:
-            gate_pass_now(request)
-        except APIException as exc:
-            response = self.handle_exception(exc)
+        # A request that failed because Redis did not answer (or was full) keeps its 503:
+        # the gate's own call would fail the same way, and count and log it twice.
+        if not _service_unavailable(response):
+            try:
+                gate_pass_now(request)
+            except APIException as exc:
+                response = self.handle_exception(exc)
         return super().finalize_response(request, response, *args, **kwargs)

@@ -12,6 +12,7 @@ and 64) are enough for carts alone, not for long saved lists.
 from django.conf import settings
 
 from cart.engine.codec import LONGEST_VALUE
+from core.redis_client import config_of_every_master
 
 # What the service's own Redis runs with: room for the 500-line saved lists beside the carts.
 SHIPPED = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
@@ -31,14 +32,13 @@ def encoding_warnings(client) -> list[str]:
     (every master of a cluster is asked); [] when nothing would, and one line saying so
     when Redis does not let its settings be read (managed services may not)."""
     try:
-        answer = client.config_get("hash-max-*")
+        per_node = config_of_every_master(client, "hash-max-*")
     except Exception as exc:  # noqa: BLE001 - CONFIG can be renamed or refused; not fatal
         return [
             f"cannot read Redis's hash settings ({type(exc).__name__}); carts stay compact only if "
             f"hash-max-listpack-entries >= {required()['hash-max-listpack-entries']} and "
             f"hash-max-listpack-value >= {required()['hash-max-listpack-value']}"
         ]
-    per_node = answer.values() if answer and all(isinstance(v, dict) for v in answer.values()) else [answer]
     warnings = []
     for name, least in required().items():
         older = name.replace("listpack", "ziplist")  # the name before Redis 7

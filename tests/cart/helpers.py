@@ -1,11 +1,14 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from django.db import connections
+from redis.cluster import RedisCluster
 
 from cart.engine.store import CartStore
 from cart.models import Cart, CartItem, LineStatus
 from cart.persistence.write_behind import persistence_drain_all
+from core.redis_client import get_redis
 
 
 def cached(user_id: int) -> dict[str, tuple]:
@@ -62,3 +65,28 @@ def in_parallel(count: int, work) -> list:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
+
+
+@contextmanager
+def redis_configured(name: str, value: str | int, *, all_but_default_node: bool = False):
+    """Set a Redis setting for the block and put it back after. On a cluster: on every
+    master, or with ``all_but_default_node`` on every master but the one a plain
+    ``CONFIG GET`` asks."""
+    client = get_redis()
+    if isinstance(client, RedisCluster):
+        default = client.get_default_node().name
+        nodes = [node for node in client.get_primaries() if not (all_but_default_node and node.name == default)]
+        before = [(node, client.config_get(name, target_nodes=node)[name]) for node in nodes]
+        for node in nodes:
+            client.config_set(name, value, target_nodes=node)
+    else:
+        before = [(None, client.config_get(name)[name])]
+        client.config_set(name, value)
+    try:
+        yield
+    finally:
+        for node, old in before:
+            if node is None:
+                client.config_set(name, old)
+            else:
+                client.config_set(name, old, target_nodes=node)

@@ -8,8 +8,8 @@ from cart.engine import keys
 from cart.engine.encoding import SHIPPED, encoding_warnings, required
 from cart.services import MergeEntry, cart_merge, cart_save_for_later
 from core.redis_client import get_redis
-from tests.cart.helpers import compactly_encoded
-from tests.conftest import db_all
+from tests.cart.helpers import compactly_encoded, redis_configured
+from tests.conftest import db_all, needs_cluster
 from tests.factories import SkuFactory
 
 pytestmark = db_all
@@ -53,14 +53,9 @@ def test_the_shipped_settings_cover_what_carts_need():
 
 @pytest.fixture
 def lowered_listpack_value(_clean_redis):
-    redis = get_redis()
-    if settings.REDIS_URL.startswith("redis+cluster"):
-        pytest.skip("CONFIG SET reaches one node of a cluster; the warning itself is per node")
     # The older name: Redis 7 takes it as an alias, the embedded server's Redis 6.2 knows only it.
-    before = redis.config_get("hash-max-ziplist-value")["hash-max-ziplist-value"]
-    redis.config_set("hash-max-ziplist-value", 32)
-    yield
-    redis.config_set("hash-max-ziplist-value", before)
+    with redis_configured("hash-max-ziplist-value", 32):
+        yield
 
 
 def test_readyz_warns_when_redis_would_store_carts_as_hashtables_and_stays_ready(client, lowered_listpack_value):
@@ -74,6 +69,14 @@ def test_readyz_warns_when_redis_would_store_carts_as_hashtables_and_stays_ready
 def test_readyz_has_no_warning_under_settings_that_keep_carts_compact(client):
     assert encoding_warnings(get_redis()) == []
     assert client.get("/readyz").json()["warnings"] == []
+
+
+@needs_cluster
+def test_every_master_of_a_cluster_is_asked_not_only_the_clients_default_node():
+    # The older name: Redis 7 takes it as an alias.
+    with redis_configured("hash-max-ziplist-entries", 128, all_but_default_node=True):
+        (warning,) = encoding_warnings(get_redis())
+    assert "hash-max-listpack-entries is 128, below 500" in warning
 
 
 def test_a_redis_that_refuses_config_is_a_warning_not_an_error():

@@ -1,4 +1,4 @@
-"""Redis gone (SIGKILL) or hung (SIGSTOP) under gunicorn with production settings, as a
+"""Redis gone (SIGKILL), hung (SIGSTOP) or full under gunicorn with production settings, as a
 shopper and a mobile client meet it: every API call that needs Redis answers 503 JSON
 with Retry-After within a second, the catalog keeps answering from MySQL, shoppers get a
 styled page, /readyz answers within a second, and everything recovers without a restart
@@ -9,6 +9,7 @@ import time
 
 import httpx
 import pytest
+import redis
 
 from tests.conftest import db_all_tx
 from tests.factories import SkuFactory
@@ -141,4 +142,20 @@ def test_a_hung_redis_fails_requests_fast_and_recovers_without_restart(outage):
     assert products.status_code == 200
 
     redis_server.thaw()
+    _assert_recovers(base, token, sku)
+
+
+def test_a_full_redis_refuses_writes_whole_with_503s_and_takes_them_once_it_has_room(outage):
+    redis_server, base, token, sku = outage
+    cart = f"{base}/api/v1/cart"
+    before = httpx.get(cart, headers=_auth(token), timeout=10).json()
+    client = redis.Redis(port=redis_server.port)
+    client.config_set("maxmemory", 1)  # under the default noeviction: every write refused
+    try:
+        for call in _cart_calls(base, token, sku)[1:]:  # the add and the quantity change
+            _assert_api_503(call())
+    finally:
+        client.config_set("maxmemory", 0)
+
+    assert httpx.get(cart, headers=_auth(token), timeout=10).json() == before
     _assert_recovers(base, token, sku)
