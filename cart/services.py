@@ -54,6 +54,7 @@ class LineChange:
     cart_version: int
     line: CartLine | None = None
     removed: bool = False
+    removed_line: CartLine | None = None  # what a remove took away, as it was (for an Undo)
     capped: bool = False
     info: SkuInfo | None = None
     info_held: bool = False
@@ -114,7 +115,7 @@ def _mutate(
 
 def _line_change(reply: dict, field: str, **held) -> LineChange:
     if reply.get("removed"):
-        return LineChange(cart_version=reply["version"], removed=True)
+        return LineChange(cart_version=reply["version"], removed=True, removed_line=_removed_line(reply, field))
     line = line_from_redis(field, reply["line"])
     return LineChange(cart_version=reply["version"], line=line, capped=bool(reply.get("capped")), **held)
 
@@ -255,14 +256,16 @@ def cart_remove_line(
     store: CartStore | None = None,
 ) -> LineChange:
     """Remove a line; removing a line that is not there is not an error and changes nothing."""
+    field = line_id(item_id, sku_id)
     reply, _ = _mutate(
-        "remove",
-        user_id=user_id,
-        expected_version=expected_version,
-        store=store or CartStore(),
-        args=[line_id(item_id, sku_id)],
+        "remove", user_id=user_id, expected_version=expected_version, store=store or CartStore(), args=[field]
     )
-    return LineChange(cart_version=reply["version"], removed=reply["removed"])
+    return LineChange(cart_version=reply["version"], removed=reply["removed"], removed_line=_removed_line(reply, field))
+
+
+def _removed_line(reply: dict, field: str) -> CartLine | None:
+    was = reply.get("was")
+    return None if was is None else line_from_redis(field, was)
 
 
 def cart_restore_line(*, user_id: int, line: CartLine, store: CartStore | None = None) -> LineChange:

@@ -213,6 +213,7 @@ class GuestCart:
         line = self._lines.get(line_id(item_id, sku_id))
         if line is None:
             raise LineNotFound()
+        was = _cart_line(line, position=0, status=LineStatus.UNKNOWN)
         if quantity is not None:
             line.quantity = quantity
         elif delta is not None:
@@ -223,14 +224,18 @@ class GuestCart:
         self.changed = True
         if line.quantity == 0:
             del self._lines[line.id]
-            return LineChange(cart_version=0, removed=True)
+            return LineChange(cart_version=0, removed=True, removed_line=was)
         return self._change(line)
 
     def remove(self, *, item_id: int, sku_id: int) -> LineChange:
         """Remove a line; removing one that is not there changes nothing."""
-        removed = self._lines.pop(line_id(item_id, sku_id), None) is not None
-        self.changed = self.changed or removed
-        return LineChange(cart_version=0, removed=removed)
+        removed = self._lines.pop(line_id(item_id, sku_id), None)
+        if removed is None:
+            return LineChange(cart_version=0)
+        self.changed = True
+        return LineChange(
+            cart_version=0, removed=True, removed_line=_cart_line(removed, position=0, status=LineStatus.UNKNOWN)
+        )
 
     def restore(self, line: CartLine) -> LineChange:
         """Put back a line removed a moment ago (Undo) with its quantity, selection and

@@ -110,38 +110,26 @@ def cart_line_update(request, line_id: str):
     if not form.is_valid():
         messages.error(request, first_error(form))
         return _done(request, status=400)
-    change_asked = form.cleaned_data["change"]
-    # A change that may take the line to 0 keeps what it was, for the Undo.
-    before = _shown_line(request, line_id) if _may_remove(change_asked) else None
     try:
-        change = shopper_cart(request).update(item_id=item_id, sku_id=sku_id, **change_asked)
+        change = shopper_cart(request).update(item_id=item_id, sku_id=sku_id, **form.cleaned_data["change"])
     except ApiError as exc:
         messages.error(request, exc.detail)
         return _done(request, status=exc.status)
     if change.removed:
-        messages.info(request, _removed_message(request, item_id, sku_id, before))
+        messages.info(request, _removed_message(request, item_id, sku_id, change.removed_line))
     return _done(request)
-
-
-def _may_remove(change: dict) -> bool:
-    return change.get("quantity") == 0 or (change.get("delta") or 0) < 0
-
-
-def _shown_line(request, line_id: str) -> CartLine | None:
-    return next((v.line for v in shopper_cart(request).view().items if v.line.id == line_id), None)
 
 
 @require_POST
 @keeps_guest_cart
 def cart_line_remove(request, line_id: str):
     item_id, sku_id = _line(line_id)
-    before = _shown_line(request, line_id)
     try:
         change = shopper_cart(request).remove(item_id=item_id, sku_id=sku_id)
     except ApiError as exc:
         messages.error(request, exc.detail)
         return _done(request, status=exc.status)
-    messages.info(request, _removed_message(request, item_id, sku_id, before if change.removed else None))
+    messages.info(request, _removed_message(request, item_id, sku_id, change.removed_line))
     return _done(request)
 
 

@@ -273,6 +273,41 @@ def test_a_guest_can_undo_too(client, shoe):
     assert [(g.sku_id, g.quantity) for g in guest_cookie(client).lines] == [(shoe.sku_id, 2)]
 
 
+def test_a_guest_can_undo_after_the_stepper_took_the_line_to_zero(client, shoe):
+    from tests.web.helpers import guest_cookie
+
+    client.post("/cart/add", {"item_id": shoe.item_id, "sku_id": shoe.sku_id, "quantity": 1})
+    client.post(line_path(shoe, "update"), {"has_checked": "1"})  # unchecked: the Undo must keep that
+    removed = text(client.post(line_path(shoe, "update"), {"delta": "-1"}, follow=True))
+    assert guest_cookie(client).lines == []
+
+    client.post("/cart/undo", undo_form(removed))
+
+    assert [(g.sku_id, g.quantity, g.checked) for g in guest_cookie(client).lines] == [(shoe.sku_id, 1, False)]
+
+
+@pytest.mark.parametrize(
+    ("action", "form"), [("remove", {}), ("update", {"quantity": "0"}), ("update", {"delta": "-2"})]
+)
+def test_a_remove_from_the_page_is_one_cart_script_call_and_its_undo_has_the_line_as_it_was(
+    logged_in, user, shoe, action, form
+):
+    from tests.costs import count_redis
+
+    put(user, shoe, 2)
+    logged_in.get("/cart/")  # the session and the page's own reads settle first
+
+    with count_redis() as redis_log:
+        response = logged_in.post(line_path(shoe, action), form)
+
+    assert response.status_code == 302 and in_cart(user) == {}
+    # The session, then the script that removes the line and answers what it was: no
+    # read of the cart before it (that was HGETALL and PEXPIRE of the cart and the list).
+    assert redis_log.commands == ["GET", "EVALSHA"]
+    logged_in.post("/cart/undo", undo_form(text(logged_in.get("/cart/"))))
+    assert in_cart(user) == {shoe.sku_id: 2}
+
+
 def test_removing_a_line_that_is_not_there_offers_no_undo(logged_in, shoe):
     page = text(logged_in.post(line_path(shoe, "remove"), follow=True))
 

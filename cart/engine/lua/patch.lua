@@ -1,13 +1,15 @@
 -- Change one line: absolute quantity, delta (clamped), checked flag, acknowledged price.
--- Quantity 0 removes the line.
+-- Quantity 0 removes the line; the reply then carries its value before (`was`), for
+-- the cart page's Undo.
 -- ARGV[4] field, ARGV[5] quantity or "", ARGV[6] delta or "", ARGV[7] checked "1"/"0"/"",
 -- ARGV[8] current price to acknowledge or "", ARGV[9] its currency, ARGV[10] max quantity.
 local field, max_quantity = ARGV[4], tonumber(ARGV[10])
 
-local line = get_line(field)
-if not line then
+local was = redis.call('HGET', cart_key, field)
+if not was then
   return reply({err = 'line_not_found'})
 end
+local line = line_decode(was)
 if ARGV[5] ~= '' then
   line.q = tonumber(ARGV[5])
 end
@@ -23,7 +25,7 @@ if ARGV[8] ~= '' then
 end
 if line.q == 0 then
   commit({{field, false}})
-  return reply({version = version, removed = true})
+  return reply({version = version, removed = true, was = was})
 end
 commit({{field, line}})
 return reply({version = version, line = line})
