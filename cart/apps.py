@@ -10,10 +10,8 @@ class CartConfig(AppConfig):
 
         register_state_collector(CartStateCollector())
 
-        from cart.engine.encoding import encoding_warnings
-        from cart.engine.eviction import eviction_warnings
+        from cart.engine.redis_settings import redis_settings_warnings
         from core.redis_client import get_redis
         from ops.readiness import warn_with
 
-        warn_with(lambda: encoding_warnings(get_redis()))
-        warn_with(lambda: eviction_warnings(get_redis()))
+        warn_with(lambda: redis_settings_warnings(get_redis()))

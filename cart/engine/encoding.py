@@ -12,7 +12,6 @@ and 64) are enough for carts alone, not for long saved lists.
 from django.conf import settings
 
 from cart.engine.codec import LONGEST_VALUE
-from core.redis_client import config_of_every_master
 
 # What the service's own Redis runs with: room for the 500-line saved lists beside the carts.
 SHIPPED = {"hash-max-listpack-entries": 512, "hash-max-listpack-value": 64}
@@ -27,23 +26,22 @@ def required() -> dict[str, int]:
     }
 
 
-def encoding_warnings(client) -> list[str]:
-    """What in the running Redis's settings would make carts hashtables, per setting
-    (every master of a cluster is asked); [] when nothing would, and one line saying so
-    when Redis does not let its settings be read (managed services may not)."""
-    try:
-        per_node = config_of_every_master(client, "hash-max-*")
-    except Exception as exc:  # noqa: BLE001 - CONFIG can be renamed or refused; not fatal
-        return [
-            f"cannot read Redis's hash settings ({type(exc).__name__}); carts stay compact only if "
-            f"hash-max-listpack-entries >= {required()['hash-max-listpack-entries']} and "
-            f"hash-max-listpack-value >= {required()['hash-max-listpack-value']}"
-        ]
+def encoding_needs() -> str:
+    least = required()
+    return (
+        f"carts stay compact only if hash-max-listpack-entries >= {least['hash-max-listpack-entries']} "
+        f"and hash-max-listpack-value >= {least['hash-max-listpack-value']}"
+    )
+
+
+def encoding_warnings(per_node: list[dict[str, str]]) -> list[str]:
+    """What in the running Redis's hash settings (``CONFIG GET hash-max-*`` of every
+    master) would make carts hashtables, per setting; [] when nothing would."""
     warnings = []
     for name, least in required().items():
         older = name.replace("listpack", "ziplist")  # the name before Redis 7
         values = {int(node.get(name, node.get(older, 0))) for node in per_node}
-        if min(values) < least:
+        if values and min(values) < least:
             warnings.append(
                 f"Redis {name} is {min(values)}, below {least}: carts and saved lists past it are stored as hashtables "
                 f"(about 2-3 times the memory). The service ships {SHIPPED[name]}."

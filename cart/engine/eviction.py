@@ -8,24 +8,17 @@ instead, whole, and the API answers 503 ``service_unavailable`` until memory is 
 Without a ``maxmemory`` Redis never evicts, whatever the policy.
 """
 
-from core.redis_client import config_of_every_master
-
 SAFE_POLICY = "noeviction"
+NEEDS = f"carts lose unpersisted changes unless maxmemory-policy is {SAFE_POLICY} or maxmemory is 0"
 
 
-def eviction_warnings(client) -> list[str]:
-    """One line when a master of the running Redis may evict keys; [] when none may."""
-    try:
-        nodes = config_of_every_master(client, "maxmemory*")
-    except Exception as exc:  # noqa: BLE001 - CONFIG can be renamed or refused; not fatal
-        return [
-            f"cannot read Redis's eviction settings ({type(exc).__name__}); carts lose unpersisted changes "
-            f"unless maxmemory-policy is {SAFE_POLICY} or maxmemory is 0"
-        ]
+def eviction_warnings(per_node: list[dict[str, str]]) -> list[str]:
+    """One line when a master (``CONFIG GET maxmemory*`` of every master) may evict
+    keys; [] when none may."""
     evicting = sorted(
         {
             node["maxmemory-policy"]
-            for node in nodes
+            for node in per_node
             if int(node.get("maxmemory", 0)) and node.get("maxmemory-policy", SAFE_POLICY) != SAFE_POLICY
         }
     )

@@ -5,7 +5,8 @@ import pytest
 from django.conf import settings
 
 from cart.engine import keys
-from cart.engine.encoding import SHIPPED, encoding_warnings, required
+from cart.engine.encoding import SHIPPED, required
+from cart.engine.redis_settings import redis_settings_warnings
 from cart.services import MergeEntry, cart_merge, cart_save_for_later
 from core.redis_client import get_redis
 from tests.cart.helpers import compactly_encoded, redis_configured
@@ -67,7 +68,7 @@ def test_readyz_warns_when_redis_would_store_carts_as_hashtables_and_stays_ready
 
 
 def test_readyz_has_no_warning_under_settings_that_keep_carts_compact(client):
-    assert encoding_warnings(get_redis()) == []
+    assert redis_settings_warnings(get_redis()) == []
     assert client.get("/readyz").json()["warnings"] == []
 
 
@@ -75,14 +76,15 @@ def test_readyz_has_no_warning_under_settings_that_keep_carts_compact(client):
 def test_every_master_of_a_cluster_is_asked_not_only_the_clients_default_node():
     # The older name: Redis 7 takes it as an alias.
     with redis_configured("hash-max-ziplist-entries", 128, all_but_default_node=True):
-        (warning,) = encoding_warnings(get_redis())
+        (warning,) = redis_settings_warnings(get_redis())
     assert "hash-max-listpack-entries is 128, below 500" in warning
 
 
-def test_a_redis_that_refuses_config_is_a_warning_not_an_error():
+def test_a_redis_that_refuses_config_is_a_warning_per_check_not_an_error():
     class NoConfig:
         def config_get(self, pattern):
             raise PermissionError("CONFIG is disabled")
 
-    (warning,) = encoding_warnings(NoConfig())
-    assert "cannot read Redis's hash settings" in warning and ">= 500" in warning
+    hash_settings, eviction = redis_settings_warnings(NoConfig())
+    assert "cannot read Redis's hash settings (PermissionError)" in hash_settings and ">= 500" in hash_settings
+    assert "cannot read Redis's eviction settings (PermissionError)" in eviction and "noeviction" in eviction

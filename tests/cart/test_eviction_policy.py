@@ -3,7 +3,7 @@ yet in MySQL (docs/reliability.md, "Redis full"), and stays ready."""
 
 import pytest
 
-from cart.engine.eviction import eviction_warnings
+from cart.engine.redis_settings import redis_settings_warnings
 from core.redis_client import get_redis
 from tests.cart.helpers import redis_configured
 from tests.conftest import db_all, needs_cluster
@@ -25,13 +25,13 @@ def test_readyz_warns_when_redis_may_evict_carts_and_stays_ready(client, policy)
 
 def test_no_warning_without_a_maxmemory_whatever_the_policy(client):
     with redis_configured("maxmemory", 0), redis_configured("maxmemory-policy", "allkeys-lru"):
-        assert eviction_warnings(get_redis()) == []
+        assert redis_settings_warnings(get_redis()) == []
         assert client.get("/readyz").json()["warnings"] == []
 
 
 def test_no_warning_under_noeviction_with_a_maxmemory():
     with redis_configured("maxmemory", NEVER_REACHED), redis_configured("maxmemory-policy", "noeviction"):
-        assert eviction_warnings(get_redis()) == []
+        assert redis_settings_warnings(get_redis()) == []
 
 
 @needs_cluster
@@ -40,14 +40,5 @@ def test_every_master_of_a_cluster_is_asked_not_only_the_clients_default_node():
         redis_configured("maxmemory", NEVER_REACHED, all_but_default_node=True),
         redis_configured("maxmemory-policy", "allkeys-random", all_but_default_node=True),
     ):
-        (warning,) = eviction_warnings(get_redis())
+        (warning,) = redis_settings_warnings(get_redis())
     assert "maxmemory-policy is allkeys-random" in warning
-
-
-def test_a_redis_that_refuses_config_is_a_warning_not_an_error():
-    class NoConfig:
-        def config_get(self, pattern):
-            raise PermissionError("CONFIG is disabled")
-
-    (warning,) = eviction_warnings(NoConfig())
-    assert "cannot read Redis's eviction settings (PermissionError)" in warning and "noeviction" in warning
