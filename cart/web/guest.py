@@ -213,7 +213,7 @@ class GuestCart:
         line = self._lines.get(line_id(item_id, sku_id))
         if line is None:
             raise LineNotFound()
-        was = _cart_line(line, position=0, status=LineStatus.UNKNOWN)
+        was = _unlisted(line)
         if quantity is not None:
             line.quantity = quantity
         elif delta is not None:
@@ -233,9 +233,7 @@ class GuestCart:
         if removed is None:
             return LineChange(cart_version=0)
         self.changed = True
-        return LineChange(
-            cart_version=0, removed=True, removed_line=_cart_line(removed, position=0, status=LineStatus.UNKNOWN)
-        )
+        return LineChange(cart_version=0, removed=True, removed_line=_unlisted(removed))
 
     def restore(self, line: CartLine) -> LineChange:
         """Put back a line removed a moment ago (Undo) with its quantity, selection and
@@ -259,7 +257,13 @@ class GuestCart:
         self.changed = True
 
     def _change(self, line: GuestLine, *, capped: bool = False) -> LineChange:
-        return LineChange(cart_version=0, line=_cart_line(line, position=0, status=LineStatus.UNKNOWN), capped=capped)
+        return LineChange(cart_version=0, line=_unlisted(line), capped=capped)
+
+
+def _unlisted(line: GuestLine) -> CartLine:
+    """A guest line outside a view of the cart (a change's answer, an Undo): no place in
+    the list and no check of its own."""
+    return _cart_line(line, position=0, status=LineStatus.UNKNOWN)
 
 
 def _cart_line(line: GuestLine, *, position: int, status: str) -> CartLine:
